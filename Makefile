@@ -1,0 +1,80 @@
+# Juke backend. `make run` starts everything on embedded defaults; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed
+
+.PHONY: help setup run stack worker beat engine migrate seed test test-unit test-api test-integration \
+        engine-test lint fmt check lock bench clean
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/' | expand -t 20
+
+$(STAMP): requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required") if sys.version_info < (3, 11) else None'
+	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $(STAMP)
+
+.env:
+	cp template.env .env
+	@echo "Created .env from template.env (embedded defaults: SQLite, no broker, Spotify stub)."
+
+setup: $(STAMP) .env  ## Create the virtualenv, install pinned dependencies, create .env
+
+migrate: setup  ## Apply database migrations
+	$(PY) manage.py migrate --no-input
+
+seed: migrate  ## Load the demo catalog and train the demo model (skipped when already there)
+	$(PY) manage.py seed_demo
+
+run: seed  ## Run API + recommender engine + task execution on embedded defaults
+	$(PY) scripts/dev.py
+
+stack: setup  ## Production-like stack: PostgreSQL + Redis, gunicorn API, Celery worker + beat, engine
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py collectstatic --no-input -v0
+	$(BIN)/honcho start -f Procfile
+
+worker: setup  ## A Celery worker on every queue
+	$(BIN)/celery -A settings.celery worker -Q default,catalog,recommender -l info
+
+beat: setup  ## Celery beat (periodic tasks)
+	$(BIN)/celery -A settings.celery beat -l info
+
+engine: setup  ## The recommender engine alone
+	$(BIN)/uvicorn recommender_engine.app.main:app --port $${RECOMMENDER_PORT:-9000}
+
+test: setup  ## The whole suite (PostgreSQL/Redis when configured, else embedded defaults)
+	$(BIN)/pytest
+
+test-unit: setup
+	$(BIN)/pytest tests/unit
+
+test-api: setup
+	$(BIN)/pytest tests/api
+
+test-integration: setup
+	$(BIN)/pytest tests/integration
+
+engine-test: setup  ## The engine's own tests
+	$(BIN)/pytest recommender_engine/tests
+
+lint: setup  ## ruff check and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+check: setup  ## What CI runs: tests, lint, migrations check, deploy check
+	bash .ci/run
+
+lock:  ## Re-pin requirements.txt from requirements/*.in
+	$(PYTHON) -m venv /tmp/juke-lock && /tmp/juke-lock/bin/pip install -q -r requirements/base.in -r requirements/dev.in -r recommender_engine/requirements.in
+	{ echo "# Pinned from requirements/*.in by 'make lock'. Do not edit by hand."; /tmp/juke-lock/bin/pip freeze; } > requirements.txt
+
+clean:  ## Remove the virtualenv and local data
+	rm -rf $(VENV) var

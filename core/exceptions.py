@@ -1,0 +1,35 @@
+"""API errors shared by the apps, and the exception handler that keeps every answer a JSON `detail`."""
+
+import logging
+
+from django.db import DatabaseError
+from rest_framework import status
+from rest_framework.exceptions import APIException
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+logger = logging.getLogger(__name__)
+
+
+class ServiceUnavailable(APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "A service Juke depends on is temporarily unavailable. Please try again."
+    default_code = "service_unavailable"
+
+
+class BadGateway(APIException):
+    status_code = status.HTTP_502_BAD_GATEWAY
+    default_detail = "An upstream service answered with an error. Please try again."
+    default_code = "bad_gateway"
+
+
+def api_exception_handler(exc, context):
+    """DRF's handler, plus: a lost database connection is a 503 with a clear message, not a 500."""
+    response = exception_handler(exc, context)
+    if response is None and isinstance(exc, DatabaseError):
+        logger.exception("Database error while serving %s", context.get("request"))
+        return Response(
+            {"detail": "The database is temporarily unavailable. Please try again."},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        )
+    return response

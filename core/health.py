@@ -1,0 +1,67 @@
+"""Health of the services the API depends on: database, cache, broker, recommender engine."""
+
+import time
+import uuid
+
+import httpx
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+
+
+def _timed(check) -> dict:
+    started = time.perf_counter()
+    try:
+        detail = check()
+        status = "ok"
+    except Exception as error:  # noqa: BLE001 - any failure is reported, never raised
+        detail = f"{type(error).__name__}: {error}"
+        status = "error"
+    result = {"status": status, "latency_ms": round((time.perf_counter() - started) * 1000, 1)}
+    if detail:
+        result["detail"] = detail
+    return result
+
+
+def _check_database() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return connection.vendor
+
+
+def _check_cache() -> str:
+    key = f"healthz:{uuid.uuid4().hex}"
+    cache.set(key, "1", timeout=5)
+    if cache.get(key) != "1":
+        raise RuntimeError("value written was not read back")
+    cache.delete(key)
+    return settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
+
+
+def _check_broker() -> str:
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return "no broker configured: tasks run inline"
+    from settings.celery import app
+
+    with app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=2)
+    return conn.transport_cls if isinstance(conn.transport_cls, str) else "connected"
+
+
+def _check_engine() -> str:
+    response = httpx.get(f"{settings.RECOMMENDER_ENGINE_BASE_URL}/health", timeout=2.0)
+    response.raise_for_status()
+    payload = response.json()
+    return f"model {payload.get('model_version', 'unknown')}"
+
+
+def health_report() -> tuple[bool, dict]:
+    """Check every component; the API is healthy when its database answers."""
+    components = {
+        "database": _timed(_check_database),
+        "cache": _timed(_check_cache),
+        "broker": _timed(_check_broker),
+        "engine": _timed(_check_engine),
+    }
+    healthy = components["database"]["status"] == "ok"
+    return healthy, {"status": "ok" if healthy else "error", "components": components}

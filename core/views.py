@@ -1,0 +1,52 @@
+from django.urls import NoReverseMatch, reverse
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.health import health_report
+
+API_ROOT_ENTRIES = {
+    "users": "user-list",
+    "music-profiles": "musicprofile-me",
+    "genres": "genre-list",
+    "artists": "artist-list",
+    "albums": "album-list",
+    "tracks": "track-list",
+    "playback": "playback-state",
+    "recommendations": "recommendations",
+}
+
+
+class HealthView(APIView):
+    """Per-component health: 200 while the database answers, 503 otherwise."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        responses=inline_serializer(
+            "Health",
+            {"status": serializers.CharField(), "components": serializers.DictField(child=serializers.DictField())},
+        )
+    )
+    def get(self, request):
+        healthy, report = health_report()
+        return Response(report, status=200 if healthy else 503)
+
+
+class ApiRootView(APIView):
+    """Links to the API's resources."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=inline_serializer("ApiRoot", {"users": serializers.URLField()}))
+    def get(self, request):
+        links = {}
+        for label, url_name in API_ROOT_ENTRIES.items():
+            try:
+                links[label] = request.build_absolute_uri(reverse(url_name))
+            except NoReverseMatch:
+                continue
+        return Response(links)

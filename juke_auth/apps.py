@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class JukeAuthConfig(AppConfig):
+    name = "juke_auth"
+    verbose_name = "Accounts"

@@ -1,0 +1,76 @@
+"""Embeddings of catalog items, the audio features they are computed from, and trained model artifacts.
+
+The recommender engine (a separate process) reads these tables directly: keep the column names stable.
+Vectors are stored as raw little-endian float32 bytes (`numpy.frombuffer(vector, "<f4")`), L2-normalised.
+"""
+
+from django.db import models
+
+from catalog.models import Album, Artist, Track
+
+
+class ModelArtifact(models.Model):
+    """A trained embedding model; the active one is used by the engine and the embedding tasks."""
+
+    version = models.CharField(max_length=64, unique=True)
+    dimension = models.PositiveSmallIntegerField()
+    payload = models.JSONField(help_text="Everything needed to embed an item: scalers, genre vectors, weights.")
+    metrics = models.JSONField(default=dict, blank=True)
+    is_active = models.BooleanField(default=False, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["is_active"], condition=models.Q(is_active=True), name="one_active_model")
+        ]
+
+    def __str__(self) -> str:
+        return self.version
+
+
+class Embedding(models.Model):
+    vector = models.BinaryField()
+    model_version = models.CharField(max_length=64, db_index=True)
+    quality_score = models.FloatField(default=1.0)
+    metadata = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    modified_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        abstract = True
+
+
+class ArtistEmbedding(Embedding):
+    artist = models.OneToOneField(Artist, on_delete=models.CASCADE, related_name="embedding")
+
+
+class AlbumEmbedding(Embedding):
+    album = models.OneToOneField(Album, on_delete=models.CASCADE, related_name="embedding")
+
+
+class TrackEmbedding(Embedding):
+    track = models.OneToOneField(Track, on_delete=models.CASCADE, related_name="embedding")
+
+
+class TrackAudioFeatures(models.Model):
+    """Spotify's twelve audio features of one track."""
+
+    track = models.OneToOneField(Track, on_delete=models.CASCADE, related_name="audio_features")
+    danceability = models.FloatField()
+    energy = models.FloatField()
+    key = models.SmallIntegerField(help_text="Pitch class 0-11; -1 when unknown.")
+    loudness = models.FloatField()
+    mode = models.SmallIntegerField()
+    speechiness = models.FloatField()
+    acousticness = models.FloatField()
+    instrumentalness = models.FloatField()
+    liveness = models.FloatField()
+    valence = models.FloatField()
+    tempo = models.FloatField()
+    time_signature = models.SmallIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    modified_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "track audio features"

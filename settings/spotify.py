@@ -1,0 +1,24 @@
+"""Spotify: app credentials, stub mode, timeouts."""
+
+from settings.base import RUNNING_TESTS
+from settings.env import env_bool, env_float, env_int, env_list, env_str
+
+SOCIAL_AUTH_SPOTIFY_KEY = env_str("SOCIAL_AUTH_SPOTIFY_KEY")
+SOCIAL_AUTH_SPOTIFY_SECRET = env_str("SOCIAL_AUTH_SPOTIFY_SECRET")
+SOCIAL_AUTH_SPOTIFY_SCOPE = env_list(
+    "SOCIAL_AUTH_SPOTIFY_SCOPE",
+    ["user-read-playback-state", "user-read-currently-playing", "user-modify-playback-state"],
+    separators=", ",
+)
+SPOTIFY_CREDENTIALS_SET = bool(SOCIAL_AUTH_SPOTIFY_KEY and SOCIAL_AUTH_SPOTIFY_SECRET)
+
+# Stub mode answers every Spotify HTTP call from catalog/spotify_stub, in-process at the transport layer.
+# It is on in tests and whenever no Spotify credentials are configured.
+SPOTIFY_USE_STUB_DATA = RUNNING_TESTS or env_bool("SPOTIFY_USE_STUB_DATA", not SPOTIFY_CREDENTIALS_SET)
+if SPOTIFY_USE_STUB_DATA and not SPOTIFY_CREDENTIALS_SET:
+    SOCIAL_AUTH_SPOTIFY_KEY = "stub-client-id"
+    SOCIAL_AUTH_SPOTIFY_SECRET = "stub-client-secret"
+
+SPOTIFY_REQUEST_TIMEOUT_SECONDS = env_float("SPOTIFY_REQUEST_TIMEOUT_SECONDS", 5.0, minimum=0.1)
+SPOTIFY_MAX_RETRIES = env_int("SPOTIFY_MAX_RETRIES", 3, minimum=0, maximum=10)
+FEATURED_GENRES_FETCH_BUDGET_SECONDS = env_float("FEATURED_GENRES_FETCH_BUDGET_SECONDS", 6.0, minimum=0.1)

@@ -1,0 +1,43 @@
+"""Celery configuration (read by settings/celery.py through the CELERY_ namespace)."""
+
+from celery.schedules import crontab
+
+from settings.base import RUNNING_TESTS
+from settings.env import env_bool, env_int, env_str
+
+# With no broker configured (the embedded default), tasks run inline in the calling process.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
+CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", CELERY_BROKER_URL) or None
+CELERY_TASK_ALWAYS_EAGER = RUNNING_TESTS or not CELERY_BROKER_URL or env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+CELERY_TASK_EAGER_PROPAGATES = True
+if not CELERY_BROKER_URL:
+    CELERY_BROKER_URL = "memory://"
+
+# The Redis transport re-delivers an unacknowledged task after this many seconds; it must exceed the
+# longest task, because tasks are acknowledged late (after they finish).
+CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    "catalog.*": {"queue": "catalog"},
+    "recommender.*": {"queue": "recommender"},
+}
+# A task killed with its worker runs again instead of being lost; tasks are written to be idempotent.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 1800, minimum=1)
+CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 60
+CELERY_RESULT_EXPIRES = 24 * 3600
+CELERY_TIMEZONE = "UTC"
+
+CELERY_BEAT_SCHEDULE = {
+    # Every day at 03:00 UTC, refresh the genre list from Spotify.
+    "sync-spotify-genres-daily": {
+        "task": "catalog.tasks.sync_spotify_genres",
+        "schedule": crontab(hour=3, minute=0),
+    },
+}
