@@ -9,7 +9,7 @@ from core.health import health_report
 
 API_ROOT_ENTRIES = {
     "users": "user-list",
-    "music-profiles": "musicprofile-me",
+    "music-profiles": "musicprofile-list",
     "genres": "genre-list",
     "artists": "artist-list",
     "albums": "album-list",

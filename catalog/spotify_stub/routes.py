@@ -1,3 +1,3 @@
 """Imports every stub route module so their handlers are registered."""
 
-from catalog.spotify_stub import accounts  # noqa: F401
+from catalog.spotify_stub import accounts, catalog_routes, player  # noqa: F401

@@ -1,0 +1,1 @@
+"""Stub Spotify catalog endpoints: search, artists, albums, tracks, genre seeds."""

@@ -1,0 +1,1 @@
+"""Stub Spotify player: per-user devices and playback state."""

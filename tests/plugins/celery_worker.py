@@ -1,0 +1,1 @@
+"""Fixture: a real Celery worker process on Redis for integration tests."""
