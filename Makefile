@@ -33,6 +33,7 @@ run: seed  ## Run API + recommender engine + task execution on embedded defaults
 	$(PY) scripts/dev.py
 
 stack: setup  ## Production-like stack: PostgreSQL + Redis, gunicorn API, Celery worker + beat, engine
+	$(PY) scripts/stack_preflight.py
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py collectstatic --no-input -v0
 	$(BIN)/honcho start -f Procfile

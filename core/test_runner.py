@@ -1,6 +1,5 @@
 """`python manage.py test` runs the same pytest suite as `make test`."""
 
-
 import pytest
 
 
@@ -24,7 +23,7 @@ class PytestTestRunner:
             argv.append("--exitfirst")
         if self.keepdb:
             argv.append("--reuse-db")
-        argv.extend(label.replace(".", "/") if "/" not in label and "::" not in label else label for label in test_labels)
+        argv.extend(
+            label.replace(".", "/") if "/" not in label and "::" not in label else label for label in test_labels
+        )
         return pytest.main(argv)
-
-

@@ -40,6 +40,9 @@ class Embedding(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return f"{type(self).__name__} ({self.model_version})"
+
 
 class ArtistEmbedding(Embedding):
     artist = models.OneToOneField(Artist, on_delete=models.CASCADE, related_name="embedding")
@@ -74,3 +77,6 @@ class TrackAudioFeatures(models.Model):
 
     class Meta:
         verbose_name_plural = "track audio features"
+
+    def __str__(self) -> str:
+        return f"Audio features of track {self.track_id}"

@@ -35,7 +35,7 @@ RUNNING_TESTS = "pytest" in sys.modules or (len(sys.argv) > 1 and sys.argv[1] ==
 # A key that only ever exists in this file and template.env: never acceptable outside development.
 DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-change-me"
 SECRET_KEY = env_str("DJANGO_SECRET_KEY") or (DEVELOPMENT_SECRET_KEY if IS_DEVELOPMENT else "")
-if not IS_DEVELOPMENT and (not SECRET_KEY or SECRET_KEY == DEVELOPMENT_SECRET_KEY or len(SECRET_KEY) < 32):
+if not IS_DEVELOPMENT and (not SECRET_KEY or SECRET_KEY == DEVELOPMENT_SECRET_KEY or len(SECRET_KEY) < 50):
     raise ImproperlyConfigured(
         f"DJANGO_SECRET_KEY must be set to a long random value (50+ characters) when "
         f"JUKE_RUNTIME_ENV={JUKE_RUNTIME_ENV}; the development default is refused."
@@ -154,6 +154,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# `python manage.py test` runs the pytest suite.
+TEST_RUNNER = "core.test_runner.PytestTestRunner"
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
@@ -232,4 +235,3 @@ from settings.auth import *  # noqa: E402,F403
 from settings.engine import *  # noqa: E402,F403
 from settings.spotify import *  # noqa: E402,F403
 from settings.tasks import *  # noqa: E402,F403
-TEST_RUNNER = "core.test_runner.PytestTestRunner"

@@ -13,8 +13,8 @@ FALSE_WORDS = {"0", "false", "no", "off", ""}
 
 
 def load_env_file() -> None:
-    """Load `.env` from the project root if present; real environment variables win."""
-    load_dotenv(BASE_DIR / ".env", override=False)
+    """Load `.env` (or the file named by JUKE_ENV_FILE) if present; real environment variables win."""
+    load_dotenv(os.environ.get("JUKE_ENV_FILE") or BASE_DIR / ".env", override=False)
 
 
 def env_str(name: str, default: str = "") -> str:

@@ -41,3 +41,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=0),
     },
 }
+
+# Several deployments (or test runs) can share one Redis: every key the broker writes gets this prefix.
+CELERY_REDIS_KEY_PREFIX = env_str("CELERY_REDIS_KEY_PREFIX")
+if CELERY_REDIS_KEY_PREFIX:
+    CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = CELERY_REDIS_KEY_PREFIX
+    CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS["global_keyprefix"] = CELERY_REDIS_KEY_PREFIX
