@@ -127,6 +127,7 @@ def _configure_client_app(app, *, broker_url: str, transport_options: dict, eage
 
     pools.reset()  # closes and forgets every cached broker connection pool
     app._pool = None
+    app.amqp._producer_pool = None
     app._backend_cache = None
     if hasattr(app._local, "backend"):
         del app._local.backend
