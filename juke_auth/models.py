@@ -1,16 +1,30 @@
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models.functions import Lower
 
 
+class JukeUserManager(UserManager):
+    @classmethod
+    def normalize_email(cls, email):
+        # A missing address is stored as NULL, never "", so the unique constraint allows many of them
+        # (accounts created through Spotify whose address already belongs to another Juke user).
+        return super().normalize_email(email) or None
+
+
 class JukeUser(AbstractUser):
-    email = models.EmailField("email address", unique=True)
+    email = models.EmailField("email address", unique=True, null=True, blank=True)
+
+    objects = JukeUserManager()
 
     class Meta:
         constraints = [models.UniqueConstraint(Lower("email"), name="juke_user_email_ci_unique")]
 
     def __str__(self) -> str:
         return self.username
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = self.email or None
 
 
 class MusicProfile(models.Model):
@@ -29,8 +43,19 @@ class MusicProfile(models.Model):
     city_lat = models.FloatField(null=True, blank=True)
     city_lng = models.FloatField(null=True, blank=True)
     custom_data = models.JSONField(default=dict, blank=True)
+    clout = models.FloatField(
+        default=0.0, help_text="0-1 standing in the community; computed, never written by clients."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     modified_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
         return f"Music profile of {self.user.username}"
+
+    @property
+    def top_genre(self) -> str | None:
+        """The first favourite genre, the one that represents the listener."""
+        genres = self.favorite_genres
+        if isinstance(genres, list) and genres and isinstance(genres[0], str):
+            return genres[0]
+        return None

@@ -1,7 +1,10 @@
 """Accounts: tokens, registration and verification links, Spotify sign-in, throttling."""
 
+import re
 from datetime import timedelta
 from urllib.parse import urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
 
 from settings.base import FRONTEND_URL
 from settings.env import env_bool, env_int, env_str
@@ -92,12 +95,21 @@ SOCIAL_AUTH_PIPELINE = (
     "social_core.pipeline.user.user_details",
 )
 
+
 # --- Throttling (DRF, cache based; per client IP, or per user when signed in) -----------------------------
+def _throttle_rate(name: str, default: str) -> str:
+    """A DRF rate such as "10/min" (periods: s, m, h, d and words starting with them)."""
+    rate = env_str(name, default)
+    if not re.fullmatch(r"\d+/(s|m|h|d)[a-z]*", rate):
+        raise ImproperlyConfigured(f"{name} must be a rate like 10/min or 5/hour, got {rate!r}.")
+    return rate
+
+
 AUTH_THROTTLE_RATES = {
-    "auth-login": env_str("AUTH_THROTTLE_LOGIN", "10/min"),
-    "auth-register": env_str("AUTH_THROTTLE_REGISTER", "10/hour"),
-    "auth-verify": env_str("AUTH_THROTTLE_VERIFY", "30/min"),
-    "auth-resend": env_str("AUTH_THROTTLE_RESEND", "5/hour"),
-    "auth-password-reset": env_str("AUTH_THROTTLE_PASSWORD_RESET", "5/hour"),
-    "auth-social-login": env_str("AUTH_THROTTLE_SOCIAL_LOGIN", "20/min"),
+    "auth-login": _throttle_rate("AUTH_THROTTLE_LOGIN", "10/min"),
+    "auth-register": _throttle_rate("AUTH_THROTTLE_REGISTER", "10/hour"),
+    "auth-verify": _throttle_rate("AUTH_THROTTLE_VERIFY", "30/min"),
+    "auth-resend": _throttle_rate("AUTH_THROTTLE_RESEND", "5/hour"),
+    "auth-password-reset": _throttle_rate("AUTH_THROTTLE_PASSWORD_RESET", "5/hour"),
+    "auth-social-login": _throttle_rate("AUTH_THROTTLE_SOCIAL_LOGIN", "20/min"),
 }

@@ -19,6 +19,11 @@ def stub_user_id_for_token(access_token: str) -> str:
     return "stubuser" + hashlib.sha1(access_token.encode()).hexdigest()[:10]
 
 
+def stub_user_id_for_code(code: str) -> str:
+    """The stub Spotify user an authorization code signs in (the same code, the same user)."""
+    return "stubuser" + hashlib.sha1(code.encode()).hexdigest()[:10]
+
+
 def _issue_tokens(user_id: str, *, with_refresh: bool) -> dict:
     tokens = {
         "access_token": f"stub-access-{user_id}.{secrets.token_hex(8)}",
@@ -41,7 +46,7 @@ def token(request: StubRequest, match) -> StubResponse:
         code = form.get("code", "")
         if not code or code.startswith("invalid"):
             return StubResponse(400, {"error": "invalid_grant", "error_description": "Invalid authorization code"})
-        user_id = "stubuser" + hashlib.sha1(code.encode()).hexdigest()[:10]
+        user_id = stub_user_id_for_code(code)
         return StubResponse(200, _issue_tokens(user_id, with_refresh=True))
     if grant == "refresh_token":
         refresh = form.get("refresh_token", "")

@@ -1,0 +1,261 @@
+"""Token sign-in, sign-out and how requests authenticate (contract §1, §2.5, §2.6, §9.13)."""
+
+import pytest
+from knox.models import AuthToken
+from rest_framework.test import APIClient
+
+from tests.factories_auth import PASSWORD, UserFactory, fresh_cache, token_client  # noqa: F401 - fixtures
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
+
+LOGIN = "/api/v1/auth/api-auth-token/"
+LOGOUT = "/api/v1/auth/session/logout/"
+ME = "/api/v1/music-profiles/me/"
+
+
+def login(client, username, password=PASSWORD):
+    return client.post(LOGIN, {"username": username, "password": password}, format="json")
+
+
+def test_login_returns_a_40_hex_token(api_client):
+    UserFactory(username="ada")
+
+    response = login(api_client, "ada")
+
+    assert response.status_code == 200
+    token = response.json()["token"]
+    assert len(token) == 40
+    int(token, 16)
+
+
+def test_login_token_is_stored_hashed(api_client):
+    user = UserFactory(username="ada")
+    token = login(api_client, "ada").json()["token"]
+
+    stored = AuthToken.objects.get(user=user)
+    assert token not in (stored.digest, stored.token_key)
+    assert len(stored.digest) == 128
+
+
+def test_login_also_establishes_a_session(api_client):
+    UserFactory(username="ada")
+    login(api_client, "ada")
+
+    assert "sessionid" in api_client.cookies
+    assert api_client.get(ME).status_code == 200
+
+
+def test_each_login_hands_out_a_new_token_and_both_stay_valid(api_client):
+    UserFactory(username="ada")
+    first = login(APIClient(), "ada").json()["token"]
+    second = login(APIClient(), "ada").json()["token"]
+
+    assert first != second
+    for token in (first, second):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+        assert client.get(ME).status_code == 200
+
+
+def test_login_with_a_wrong_password_is_refused_with_the_contract_message(api_client):
+    UserFactory(username="ada")
+
+    response = login(api_client, "ada", "wrong-password")
+
+    assert response.status_code == 400
+    assert response.json() == {"non_field_errors": ["Unable to log in with provided credentials."]}
+
+
+def test_login_of_an_inactive_user_is_refused_with_the_same_message(api_client):
+    UserFactory(username="ada", is_active=False)
+
+    response = login(api_client, "ada")
+
+    assert response.status_code == 400
+    assert response.json() == {"non_field_errors": ["Unable to log in with provided credentials."]}
+
+
+def test_login_with_an_email_instead_of_username_is_refused(api_client):
+    UserFactory(username="ada", email="ada@example.com")
+
+    assert login(api_client, "ada@example.com").status_code == 400
+
+
+def test_login_without_fields_lists_them_as_required(api_client):
+    response = api_client.post(LOGIN, {}, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {"username": ["This field is required."], "password": ["This field is required."]}
+
+
+def test_login_is_throttled_with_retry_after(api_client, settings):
+    settings.AUTH_THROTTLE_RATES = {**settings.AUTH_THROTTLE_RATES, "auth-login": "3/min"}
+    for _ in range(3):
+        login(api_client, "nobody", "x")
+
+    response = login(api_client, "nobody", "x")
+
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+
+
+def test_login_ignores_a_stale_token_header(api_client):
+    UserFactory(username="ada")
+    api_client.credentials(HTTP_AUTHORIZATION="Token " + "f" * 40)
+
+    assert login(api_client, "ada").status_code == 200
+
+
+# --- 401s ---
+
+
+def test_anonymous_request_gets_401_with_www_authenticate_token(api_client):
+    response = api_client.get(ME)
+
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+    assert response.json() == {"detail": "Authentication credentials were not provided."}
+
+
+def test_unknown_token_gets_401_invalid_token(api_client):
+    api_client.credentials(HTTP_AUTHORIZATION="Token " + "0" * 40)
+
+    response = api_client.get(ME)
+
+    assert response.status_code == 401
+    assert response.json() == {"detail": "Invalid token."}
+
+
+def test_non_utf8_token_gets_401_not_500(api_client):
+    api_client.credentials(HTTP_AUTHORIZATION=b"Token \xff\xfe".decode("latin-1"))
+
+    assert api_client.get(ME).status_code == 401
+
+
+def test_token_of_an_inactive_user_gets_401_user_inactive(api_client):
+    user = UserFactory()
+    client, _key = token_client(user)
+    user.is_active = False
+    user.save()
+
+    response = client.get(ME)
+
+    assert response.status_code == 401
+    assert response.json() == {"detail": "User inactive or deleted."}
+
+
+def test_bearer_keyword_is_treated_as_no_credentials(api_client):
+    _client, key = token_client(UserFactory())
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+
+    response = api_client.get(ME)
+
+    assert response.status_code == 401
+    assert response.json() == {"detail": "Authentication credentials were not provided."}
+
+
+def test_expired_token_is_refused(api_client, settings):
+    user = UserFactory()
+    client, _key = token_client(user)
+    AuthToken.objects.filter(user=user).update(expiry="2000-01-01T00:00:00Z")
+
+    assert client.get(ME).status_code == 401
+
+
+# --- logout ---
+
+
+def test_logout_answers_204_with_an_empty_body_and_revokes_the_token_used(db):
+    client, key = token_client(UserFactory())
+
+    response = client.post(LOGOUT)
+
+    assert response.status_code == 204
+    assert response.content == b""
+    assert client.get(ME).status_code == 401
+
+
+def test_logout_keeps_the_users_other_devices_signed_in(db):
+    user = UserFactory()
+    phone, _ = token_client(user)
+    laptop, _ = token_client(user)
+
+    phone.post(LOGOUT)
+
+    assert laptop.get(ME).status_code == 200
+
+
+def test_logout_ends_the_session(api_client):
+    UserFactory(username="ada")
+    login(api_client, "ada")
+    csrf = api_client.cookies["csrftoken"].value if "csrftoken" in api_client.cookies else ""
+
+    response = api_client.post(LOGOUT, HTTP_X_CSRFTOKEN=csrf)
+
+    assert response.status_code == 204
+    assert api_client.get(ME).status_code == 401
+
+
+def test_logout_of_a_session_revokes_the_token_handed_to_that_session(api_client):
+    user = UserFactory(username="ada")
+    token = login(api_client, "ada").json()["token"]
+
+    api_client.post(LOGOUT)
+
+    assert not AuthToken.objects.filter(user=user).exists()
+    other = APIClient()
+    other.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert other.get(ME).status_code == 401
+
+
+def test_logout_without_credentials_is_401(api_client):
+    assert api_client.post(LOGOUT).status_code == 401
+
+
+def test_session_post_without_csrf_token_is_refused(db):
+    UserFactory(username="ada")
+    client = APIClient(enforce_csrf_checks=True)
+    login(client, "ada")
+
+    response = client.patch(ME, {"tagline": "hi"}, format="json")
+
+    assert response.status_code == 403
+
+
+def test_library_login_endpoint_returns_a_working_token(api_client):
+    UserFactory(username="ada")
+
+    response = api_client.post("/api/v1/auth/accounts/login/", {"login": "ada", "password": PASSWORD}, format="json")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["detail"] == "Login successful"
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {body['token']}")
+    assert client.get(ME).status_code == 200
+
+
+def test_library_profile_endpoint_shows_only_the_callers_own_account(db):
+    user = UserFactory()
+    client, _ = token_client(user)
+
+    body = client.get("/api/v1/auth/accounts/profile/").json()
+
+    assert body == {
+        "id": user.pk,
+        "username": user.username,
+        "first_name": "",
+        "last_name": "",
+        "email": user.email,
+    }
+
+
+def test_library_profile_endpoint_cannot_change_the_email_directly(db):
+    user = UserFactory()
+    client, _ = token_client(user)
+
+    client.patch("/api/v1/auth/accounts/profile/", {"email": "new@example.com", "first_name": "Ada"}, format="json")
+
+    user.refresh_from_db()
+    assert user.email != "new@example.com"
+    assert user.first_name == "Ada"
