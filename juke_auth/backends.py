@@ -2,6 +2,7 @@
 
 import requests
 from django.conf import settings
+from django.urls import reverse
 from social_core.backends.spotify import SpotifyOAuth2
 from social_core.exceptions import AuthConfigurationError, AuthProviderError
 from social_core.utils import http_error
@@ -18,6 +19,12 @@ class JukeSpotifyOAuth2(SpotifyOAuth2):
     # extra_data keys: access_token, token_type and auth_time (added by social-core), plus these.
     # A missing refresh token never overwrites a stored one (discard=True).
     EXTRA_DATA = [("refresh_token", "refresh_token", True), ("expires_in", "expires")]
+
+    def authorization_url(self) -> str:
+        """Spotify's authorize page; in stub mode, our offline stand-in for it (see StubSpotifyAuthorizeView)."""
+        if settings.SPOTIFY_USE_STUB_DATA:
+            return f"{settings.BACKEND_URL}{reverse('social:stub-authorize')}"
+        return super().authorization_url()
 
     def get_redirect_uri(self, state=None) -> str:
         return f"{settings.BACKEND_URL}{settings.SPOTIFY_REDIRECT_PATH}"

@@ -27,6 +27,7 @@ accounts_patterns = [
 social_patterns = (
     [
         path("login/<str:backend>/", views.SpotifyLoginStartView.as_view(), name="begin"),
+        path("stub/authorize/", views.StubSpotifyAuthorizeView.as_view(), name="stub-authorize"),
         path("complete/<str:backend>/", views.SpotifyLoginCompleteView.as_view(), name="complete"),
         path("disconnect/<str:backend>/", views.SpotifyDisconnectView.as_view(), name="disconnect"),
         path(

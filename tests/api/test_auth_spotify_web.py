@@ -47,6 +47,8 @@ def sign_in_session(client, user):
 def test_start_redirects_to_spotify_authorize_with_client_id_scopes_state_and_configured_redirect_uri(
     api_client, settings
 ):
+    settings.SPOTIFY_USE_STUB_DATA = False  # with real credentials; stub mode uses the offline authorize page
+
     response = api_client.get(START)
 
     assert response.status_code == 302
