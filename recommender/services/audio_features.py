@@ -1,0 +1,93 @@
+"""Ingest Spotify audio features for catalog tracks, where the Spotify account allows it.
+
+Spotify deprecated GET /v1/audio-features for apps created after 2024-11-27: such apps get 403. We ask the
+catalog's Spotify adapter (catalog/api_clients/spotify_catalog.py) when it offers `get_audio_features`;
+a 403 or an adapter without that method is reported, not retried.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from django.db import transaction
+
+from catalog.api_clients.errors import SpotifyAuthError
+from catalog.models import Track
+from recommender.models import TrackAudioFeatures
+
+logger = logging.getLogger(__name__)
+
+SPOTIFY_BATCH_SIZE = 100  # the most ids GET /v1/audio-features accepts in one call
+FEATURE_FIELDS = (
+    "danceability",
+    "energy",
+    "key",
+    "loudness",
+    "mode",
+    "speechiness",
+    "acousticness",
+    "instrumentalness",
+    "liveness",
+    "valence",
+    "tempo",
+    "time_signature",
+)
+REQUIRED_FIELDS = tuple(name for name in FEATURE_FIELDS if name != "time_signature")
+
+
+class AudioFeaturesSource(Protocol):
+    def get_audio_features(self, *, spotify_ids: list[str]) -> list[Mapping[str, Any] | None]:
+        """Audio features per id, in order (None for a track Spotify has none for)."""
+
+
+@dataclass
+class AudioFeaturesIngestResult:
+    stored: list[int] = field(default_factory=list)  # track ids whose features were written
+    missing: int = 0  # tracks Spotify has no features for
+    status: str = "ok"  # ok | forbidden | unsupported
+
+
+def _default_source() -> AudioFeaturesSource | None:
+    from catalog.api_clients.spotify_catalog import get_spotify_catalog_client
+
+    client = get_spotify_catalog_client()
+    return client if callable(getattr(client, "get_audio_features", None)) else None
+
+
+def audio_features_ingest(
+    *, track_ids: Iterable[int], source: AudioFeaturesSource | None = None
+) -> AudioFeaturesIngestResult:
+    """Fetch and upsert the audio features of the given tracks (calls Spotify, 100 ids per call).
+
+    Returns status "forbidden" when Spotify refuses (403: the app may not use the deprecated endpoint) and
+    "unsupported" when the catalog adapter offers no audio-features call. Transient Spotify errors propagate
+    (the task retries them).
+    """
+    result = AudioFeaturesIngestResult()
+    source = source or _default_source()
+    if source is None:
+        result.status = "unsupported"
+        logger.info("The Spotify catalog adapter offers no audio features: nothing ingested.")
+        return result
+    tracks = dict(Track.objects.filter(id__in=list(track_ids)).values_list("spotify_id", "id"))
+    spotify_ids = sorted(tracks)
+    for start in range(0, len(spotify_ids), SPOTIFY_BATCH_SIZE):
+        batch = spotify_ids[start : start + SPOTIFY_BATCH_SIZE]
+        try:
+            answers = source.get_audio_features(spotify_ids=batch)
+        except SpotifyAuthError as error:
+            result.status = "forbidden"
+            logger.warning("Spotify refused audio features (%s); this app cannot use that endpoint.", error)
+            return result
+        with transaction.atomic():
+            for spotify_id, features in zip(batch, answers, strict=False):
+                if not features or any(features.get(name) is None for name in REQUIRED_FIELDS):
+                    result.missing += 1
+                    continue
+                values = {name: features.get(name) for name in FEATURE_FIELDS}
+                TrackAudioFeatures.objects.update_or_create(track_id=tracks[spotify_id], defaults=values)
+                result.stored.append(tracks[spotify_id])
+    return result
