@@ -92,7 +92,8 @@ def main() -> None:
     api_up = _wait_for(f"{base}/healthz", 60)
     engine_up = _wait_for(f"http://127.0.0.1:{engine_port}/health", 30)
     tasks = "Celery worker + beat" if "worker" in processes else "inline (no broker configured)"
-    credentials = ROOT / "var" / "admin-credentials.txt"
+    sqlite_path = Path(os.environ.get("SQLITE_PATH", "").strip() or ROOT / "var" / "juke.sqlite3")
+    credentials = (ROOT / sqlite_path).parent / "admin-credentials.txt"
     print(
         "\n"
         f"  Juke is {'running' if api_up else 'NOT answering yet (see the log above)'}\n"

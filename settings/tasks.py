@@ -40,6 +40,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "catalog.tasks.sync_spotify_genres",
         "schedule": crontab(hour=3, minute=0),
     },
+    # Every 10 minutes, embed catalog items that are new or changed since they were last embedded.
+    "embed-stale-items": {
+        "task": "recommender.tasks.embed_stale_items",
+        "schedule": crontab(minute="*/10"),
+    },
 }
 
 # Several deployments (or test runs) can share one Redis: every key the broker writes gets this prefix.

@@ -12,7 +12,11 @@ from catalog.models import Track
 from recommender.models import ModelArtifact
 
 DEMO_CATALOG = Path(settings.BASE_DIR) / "demo" / "spotify_songs_sample.csv"
-ADMIN_CREDENTIALS = Path(settings.BASE_DIR) / "var" / "admin-credentials.txt"
+
+
+def admin_credentials_path() -> Path:
+    """Kept beside the SQLite database it belongs to (var/ for the default database)."""
+    return Path(settings.SQLITE_PATH).parent / "admin-credentials.txt"
 
 
 class Command(BaseCommand):
@@ -37,6 +41,7 @@ class Command(BaseCommand):
             return
         password = secrets.token_urlsafe(12)
         user_model.objects.create_superuser(username="admin", email="admin@juke.local", password=password)
-        ADMIN_CREDENTIALS.parent.mkdir(parents=True, exist_ok=True)
-        ADMIN_CREDENTIALS.write_text(f"user admin, password {password}\n")
-        self.stdout.write(f"Created the local admin: user admin, password {password} (saved in {ADMIN_CREDENTIALS}).")
+        credentials = admin_credentials_path()
+        credentials.parent.mkdir(parents=True, exist_ok=True)
+        credentials.write_text(f"user admin, password {password}\n")
+        self.stdout.write(f"Created the local admin: user admin, password {password} (saved in {credentials}).")
