@@ -1,4 +1,10 @@
-"""The music catalog: genres, artists, albums and tracks, keyed by their Spotify ids."""
+"""The music catalog: genres, artists, albums and tracks, keyed by their Spotify ids.
+
+`spotify_data` holds the Spotify fields the clients read, in the contract's compact shape
+(`type`, `uri`, `images` as URL strings, `followers`/`popularity` as ints, ...); `custom_data` is free.
+Artists imported from a CSV export have no Spotify id: they get a synthetic one, see
+`catalog.services.import_csv.synthetic_artist_id`.
+"""
 
 from django.db import models
 
@@ -18,6 +24,9 @@ class CatalogItem(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def uri(self) -> str:
+        return self.spotify_data.get("uri") or f"spotify:{self._meta.model_name}:{self.spotify_id}"
 
 
 class Genre(CatalogItem):
@@ -50,9 +59,7 @@ class Album(CatalogItem):
     album_type = models.CharField(max_length=16, choices=AlbumType.choices, default=AlbumType.ALBUM)
     total_tracks = models.PositiveIntegerField(default=0)
     release_date = models.DateField(null=True, blank=True)
-    release_date_precision = models.CharField(
-        max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY
-    )
+    release_date_precision = models.CharField(max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY)
 
     class Meta:
         ordering = ["name", "id"]

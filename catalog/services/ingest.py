@@ -1,0 +1,318 @@
+"""Store what Spotify tells us: bulk upserts by spotify_id, one round trip per model and batch.
+
+Every write is idempotent (keyed on spotify_id), so re-running an ingest changes nothing and an
+interrupted one resumes. Relations are only ever added (an artist keeps genres it had).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from catalog.api_clients.spotify_catalog import SpotifyAlbum, SpotifyArtist, SpotifyArtistRef, SpotifyTrack
+from catalog.models import Album, Artist, Genre, Track
+from catalog.services.dates import InvalidReleaseDate, release_date_parse
+
+BATCH_SIZE = 1000
+ALBUM_TYPES = {choice.lower(): choice for choice in Album.AlbumType.values}
+
+
+def genre_spotify_id(name: str) -> str:
+    """Our spotify_id for a Spotify genre name (Spotify genres have no id of their own)."""
+    return f"genre-{name.strip().lower()}"[:64]
+
+
+def bulk_upsert(*, model: type[models.Model], rows: Sequence[models.Model], update_fields: list[str]) -> dict[str, int]:
+    """Insert or update `rows` by spotify_id in batches; returns {spotify_id: pk} for all of them."""
+    if not rows:
+        return {}
+    now = timezone.now()
+    for row in rows:
+        row.modified_at = now
+    fields = [*update_fields, "modified_at"] if "modified_at" not in update_fields else update_fields
+    model.objects.bulk_create(
+        rows, batch_size=BATCH_SIZE, update_conflicts=True, unique_fields=["spotify_id"], update_fields=fields
+    )
+    ids = {row.spotify_id: row.pk for row in rows if row.pk is not None}
+    missing = [row.spotify_id for row in rows if row.pk is None]
+    if missing:  # backends that cannot return ids from an upsert
+        ids.update(model.objects.filter(spotify_id__in=missing).values_list("spotify_id", "id"))
+    return ids
+
+
+def bulk_link(*, through: type[models.Model], pairs: Iterable[tuple[int, int]], left: str, right: str) -> None:
+    """Add many-to-many links in bulk; existing links are left alone."""
+    rows = [through(**{f"{left}_id": a, f"{right}_id": b}) for a, b in set(pairs)]
+    if rows:
+        through.objects.bulk_create(rows, batch_size=BATCH_SIZE * 5, ignore_conflicts=True)
+
+
+def genres_ensure(*, names: Iterable[str]) -> dict[str, int]:
+    """Genre rows for these names (created when missing); returns {name: pk}."""
+    wanted = {name.strip().lower(): name.strip() for name in names if name and name.strip()}
+    if not wanted:
+        return {}
+    rows = [Genre(spotify_id=genre_spotify_id(key), name=key) for key in wanted]
+    Genre.objects.bulk_create(rows, batch_size=BATCH_SIZE, ignore_conflicts=True)
+    by_spotify_id = dict(
+        Genre.objects.filter(spotify_id__in=[row.spotify_id for row in rows]).values_list("spotify_id", "id")
+    )
+    return {key: by_spotify_id[genre_spotify_id(key)] for key in wanted}
+
+
+def artist_refs_ensure(*, refs: Iterable[SpotifyArtistRef]) -> dict[str, int]:
+    """Artists known only by id and name (from album/track payloads): created if missing, name kept fresh."""
+    unique = {ref.id: ref for ref in refs}
+    rows = [
+        Artist(
+            spotify_id=ref.id,
+            name=ref.name,
+            spotify_data={"type": "artist", "uri": ref.uri or f"spotify:artist:{ref.id}"},
+        )
+        for ref in unique.values()
+    ]
+    return bulk_upsert(model=Artist, rows=rows, update_fields=["name"])
+
+
+@transaction.atomic
+def artists_upsert(*, artists: Sequence[SpotifyArtist]) -> dict[str, int]:
+    """Store full Spotify artists (genres added, never removed); returns {spotify_id: pk}."""
+    unique = {artist.id: artist for artist in artists}
+    rows = [
+        Artist(
+            spotify_id=artist.id,
+            name=artist.name,
+            images=artist.images,
+            popularity=artist.popularity,
+            followers=artist.followers,
+            spotify_data={
+                "type": "artist",
+                "uri": artist.uri,
+                "popularity": artist.popularity,
+                "followers": artist.followers,
+                "images": artist.images,
+                "genres": artist.genres,
+            },
+        )
+        for artist in unique.values()
+    ]
+    ids = bulk_upsert(
+        model=Artist, rows=rows, update_fields=["name", "images", "popularity", "followers", "spotify_data"]
+    )
+    genre_ids = genres_ensure(names=[name for artist in unique.values() for name in artist.genres])
+    bulk_link(
+        through=Artist.genres.through,
+        pairs=[
+            (ids[artist.id], genre_ids[name.strip().lower()])
+            for artist in unique.values()
+            for name in artist.genres
+            if name.strip()
+        ],
+        left="artist",
+        right="genre",
+    )
+    return ids
+
+
+def _album_row(album: SpotifyAlbum) -> Album:
+    try:
+        release_date, precision = release_date_parse(value=album.release_date, precision=album.release_date_precision)
+    except InvalidReleaseDate:
+        release_date, precision = None, Album.DatePrecision.DAY
+    return Album(
+        spotify_id=album.id,
+        name=album.name,
+        album_type=ALBUM_TYPES.get((album.album_type or "").lower(), Album.AlbumType.ALBUM),
+        total_tracks=album.total_tracks or 0,
+        release_date=release_date,
+        release_date_precision=precision,
+        images=album.images,
+        spotify_data={"type": "album", "uri": album.uri, "images": album.images},
+    )
+
+
+@transaction.atomic
+def albums_upsert(*, albums: Sequence[SpotifyAlbum]) -> dict[str, int]:
+    """Store Spotify albums with their artists (and their tracks when the payload has them)."""
+    unique = {album.id: album for album in albums}
+    artist_ids = artist_refs_ensure(refs=[ref for album in unique.values() for ref in album.artists])
+    ids = bulk_upsert(
+        model=Album,
+        rows=[_album_row(album) for album in unique.values()],
+        update_fields=[
+            "name", "album_type", "total_tracks", "release_date", "release_date_precision", "images", "spotify_data",
+        ],
+    )  # fmt: skip
+    bulk_link(
+        through=Album.artists.through,
+        pairs=[(ids[album.id], artist_ids[ref.id]) for album in unique.values() for ref in album.artists],
+        left="album",
+        right="artist",
+    )
+    for album in unique.values():
+        if album.tracks:
+            tracks_upsert(tracks=album.tracks, album_pk=ids[album.id])
+    return ids
+
+
+@transaction.atomic
+def tracks_upsert(*, tracks: Sequence[SpotifyTrack], album_pk: int | None = None) -> dict[str, int]:
+    """Store Spotify tracks with their album and artists; `album_pk` for an album's simplified tracks."""
+    unique = {track.id: track for track in tracks}
+    album_ids = albums_upsert(albums=[track.album for track in unique.values() if track.album is not None])
+    artist_ids = artist_refs_ensure(refs=[ref for track in unique.values() for ref in track.artists])
+    rows = []
+    for track in unique.values():
+        rows.append(
+            Track(
+                spotify_id=track.id,
+                name=track.name,
+                album_id=album_ids[track.album.id] if track.album is not None else album_pk,
+                track_number=track.track_number,
+                disc_number=track.disc_number,
+                duration_ms=track.duration_ms,
+                explicit=track.explicit,
+                popularity=track.popularity,
+                spotify_data={
+                    "id": track.id,
+                    "type": "track",
+                    "uri": track.uri,
+                    "preview_url": track.preview_url or "",
+                },
+            )
+        )
+    update_fields = ["name", "track_number", "disc_number", "duration_ms", "explicit", "spotify_data"]
+    if any(row.album_id for row in rows):
+        update_fields.append("album")
+    if any(track.popularity is not None for track in unique.values()):
+        update_fields.append("popularity")
+    ids = bulk_upsert(model=Track, rows=rows, update_fields=update_fields)
+    bulk_link(
+        through=Track.artists.through,
+        pairs=[(ids[track.id], artist_ids[ref.id]) for track in unique.values() for ref in track.artists],
+        left="track",
+        right="artist",
+    )
+    return ids
+
+
+# --- Large batches (CSV import): PostgreSQL COPY into a temp table, then one INSERT ... ON CONFLICT ---------
+
+
+def _copy_into_temp(cursor, *, table: str, columns: list[str], rows: Sequence[tuple]) -> str:
+    temp = f"import_{table}"
+    column_list = ", ".join(f'"{column}"' for column in columns)
+    cursor.execute(f'DROP TABLE IF EXISTS "{temp}"')
+    cursor.execute(f'CREATE TEMP TABLE "{temp}" ON COMMIT DROP AS SELECT {column_list} FROM "{table}" WITH NO DATA')
+    with cursor.cursor.copy(f'COPY "{temp}" ({column_list}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row(row)
+    return temp
+
+
+def rows_upsert(
+    *,
+    model: type[models.Model],
+    columns: list[str],
+    rows: Sequence[tuple],
+    conflict: str,
+    update_columns: list[str],
+    returning: bool = True,
+    json_serialised: bool = False,
+) -> dict[str, int]:
+    """Insert or update many rows given as tuples of `columns`, keyed by the unique column `conflict`.
+
+    On PostgreSQL the rows are COPY'd into a temp table and merged with one INSERT ... ON CONFLICT; elsewhere
+    bulk_create(update_conflicts=True). Returns {conflict value: pk} when `returning`. JSON columns take
+    Python values, or JSON text when `json_serialised` (the fast path for large batches).
+    """
+    if not rows:
+        return {}
+    from django.db import connection
+
+    json_columns = {field.column for field in model._meta.concrete_fields if isinstance(field, models.JSONField)} & set(
+        columns
+    )
+    indexes = [columns.index(column) for column in json_columns]
+    if connection.vendor == "postgresql":
+        import json
+
+        if indexes and not json_serialised:
+            rows = [
+                tuple(json.dumps(value) if index in indexes else value for index, value in enumerate(row))
+                for row in rows
+            ]
+        table = model._meta.db_table
+        with connection.cursor() as cursor:
+            temp = _copy_into_temp(cursor, table=table, columns=columns, rows=rows)
+            column_list = ", ".join(f'"{column}"' for column in columns)
+            updates = ", ".join(f'"{column}" = EXCLUDED."{column}"' for column in update_columns)
+            sql = (
+                f'INSERT INTO "{table}" ({column_list}) SELECT {column_list} FROM "{temp}" '
+                f'ON CONFLICT ("{conflict}") DO UPDATE SET {updates}'
+            )
+            if returning:
+                cursor.execute(f'{sql} RETURNING "{conflict}", "id"')
+                return dict(cursor.fetchall())
+            cursor.execute(sql)
+            return {}
+    if indexes and json_serialised:
+        import json
+
+        rows = [
+            tuple(json.loads(value) if index in indexes else value for index, value in enumerate(row)) for row in rows
+        ]
+    by_column = {field.column: field.name for field in model._meta.concrete_fields}
+    attnames = {field.column: field.attname for field in model._meta.concrete_fields}
+    objects = [model(**{attnames[column]: value for column, value in zip(columns, row, strict=True)}) for row in rows]
+    model.objects.bulk_create(
+        objects,
+        batch_size=BATCH_SIZE,
+        update_conflicts=True,
+        unique_fields=[by_column[conflict]],
+        update_fields=[by_column[column] for column in update_columns],
+    )
+    if not returning:
+        return {}
+    key = by_column[conflict]
+    values = [getattr(obj, conflict) for obj in objects]
+    return dict(model.objects.filter(**{f"{key}__in": values}).values_list(conflict, "id"))
+
+
+def links_insert(*, through: type[models.Model], left: str, right: str, pairs: Iterable[tuple[int, int]]) -> None:
+    """Add many-to-many links in bulk (COPY on PostgreSQL); existing links are left alone."""
+    pairs = list(set(pairs))
+    if not pairs:
+        return
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        bulk_link(through=through, pairs=pairs, left=left, right=right)
+        return
+    table = through._meta.db_table
+    columns = [f"{left}_id", f"{right}_id"]
+    with connection.cursor() as cursor:
+        temp = _copy_into_temp(cursor, table=table, columns=columns, rows=pairs)
+        cursor.execute(
+            f'INSERT INTO "{table}" ("{columns[0]}", "{columns[1]}") SELECT "{columns[0]}", "{columns[1]}" '
+            f'FROM "{temp}" ON CONFLICT DO NOTHING'
+        )
+
+
+def rows_fetch(*, model: type[models.Model], key: str, values: Sequence, columns: list[str]) -> list[tuple]:
+    """`columns` of the rows whose column `key` is in `values` (one `= ANY(array)` query on PostgreSQL)."""
+    if not values:
+        return []
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        column_list = ", ".join(f'"{column}"' for column in columns)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f'SELECT {column_list} FROM "{model._meta.db_table}" WHERE "{key}" = ANY(%s)', [list(values)]
+            )
+            return cursor.fetchall()
+    names = {field.column: field.attname for field in model._meta.concrete_fields}
+    return list(model.objects.filter(**{f"{names[key]}__in": list(values)}).values_list(*[names[c] for c in columns]))

@@ -1,0 +1,47 @@
+"""Celery entry points for the catalog (queue `catalog`): thin wrappers around services.
+
+Retried with exponential backoff and jitter on transient Spotify errors only; acknowledged late
+(settings/tasks.py), so a task killed with its worker runs again. The services are idempotent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from celery import shared_task
+
+from catalog.api_clients.errors import TRANSIENT_SPOTIFY_ERRORS
+from catalog.services.crawl import catalog_crawl
+from catalog.services.genres import featured_genres_refresh, genre_sync_from_spotify
+
+RETRY_POLICY = {
+    "autoretry_for": TRANSIENT_SPOTIFY_ERRORS,
+    "retry_backoff": 5,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 5,
+    "acks_late": True,
+}
+
+
+@shared_task(name="catalog.tasks.sync_spotify_genres", **RETRY_POLICY)
+def sync_spotify_genres() -> dict:
+    return asdict(genre_sync_from_spotify())
+
+
+@shared_task(name="catalog.tasks.crawl_catalog", **RETRY_POLICY)
+def crawl_catalog(
+    genres: list[str] | None = None,
+    artist_ids: list[str] | None = None,
+    artists_per_genre: int = 10,
+    albums_per_artist: int = 20,
+) -> dict:
+    result = catalog_crawl(
+        genres=genres, artist_ids=artist_ids, artists_per_genre=artists_per_genre, albums_per_artist=albums_per_artist
+    )
+    return asdict(result)
+
+
+@shared_task(name="catalog.tasks.refresh_featured_genres", **RETRY_POLICY)
+def refresh_featured_genres() -> int:
+    return len(featured_genres_refresh())

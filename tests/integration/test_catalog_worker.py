@@ -1,0 +1,74 @@
+"""Catalog tasks through Redis and a real Celery worker process (PostgreSQL + Redis)."""
+
+import time
+
+import pytest
+from celery.result import AsyncResult
+
+from catalog.models import Album, Artist, Genre, Track
+from catalog.spotify_stub.catalog_routes import GENRES, universe
+from settings.celery import app
+from tests.factories_catalog import *  # noqa: F403 - fixtures: admin_client
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+
+def test_genre_sync_runs_through_the_broker(celery_worker):
+    result = celery_worker.send("catalog.tasks.sync_spotify_genres")
+
+    assert result.get(timeout=60) == {"total": len(GENRES), "created": len(GENRES), "source": "genre-seeds"}
+    assert Genre.objects.count() == len(GENRES)
+
+
+def test_admin_refresh_enqueues_the_genre_sync_and_the_worker_runs_it(celery_worker, admin_client):
+    response = admin_client.post("/api/v1/genres/refresh/")
+
+    assert response.status_code == 202
+    assert AsyncResult(response.json()["task_id"], app=app).get(timeout=60)["total"] == len(GENRES)
+    assert Genre.objects.filter(spotify_id="genre-jazz").exists()
+
+
+def _expected_crawl_rows(genre: str, artists: int):
+    stub = universe()
+    matches = sorted(
+        (artist for artist in stub["artists"].values() if genre in artist["genres"]),
+        key=lambda artist: (-artist["popularity"], artist["id"]),
+    )[:artists]
+    album_ids = [album_id for artist in matches for album_id in stub["artist_albums"][artist["id"]]]
+    track_ids = [track_id for album_id in album_ids for track_id in stub["albums"][album_id]["_track_ids"]]
+    return {artist["id"] for artist in matches}, set(album_ids), set(track_ids)
+
+
+def _stored_rows():
+    return (
+        set(Artist.objects.values_list("spotify_id", flat=True)),
+        set(Album.objects.values_list("spotify_id", flat=True)),
+        set(Track.objects.values_list("spotify_id", flat=True)),
+    )
+
+
+def test_a_crawl_killed_mid_way_and_run_again_ends_with_the_same_rows(celery_worker):
+    # Slow the stub Spotify down in the worker so the crawl can be interrupted half-way.
+    celery_worker.stop()
+    celery_worker.env["SPOTIFY_STUB_LATENCY_SECONDS"] = "0.25"
+    celery_worker.start()
+    kwargs = {"genres": ["jazz"], "artists_per_genre": 3}
+    expected = _expected_crawl_rows("jazz", 3)
+
+    result = celery_worker.send("catalog.tasks.crawl_catalog", **kwargs)
+    deadline = time.monotonic() + 60
+    while not Track.objects.exists():
+        assert time.monotonic() < deadline, celery_worker.log()[-3000:]
+        time.sleep(0.1)
+    celery_worker.kill()
+    interrupted = _stored_rows()
+    assert interrupted[2] and interrupted[2] < expected[2], "the crawl should have been interrupted half-way"
+
+    celery_worker.start()  # the unacknowledged task is redelivered (acks_late) after the visibility timeout
+    outcome = result.get(timeout=120)
+
+    assert _stored_rows() == expected
+    assert outcome["artists"] == 3
+    assert Track.objects.count() == len(expected[2])  # no duplicates
+    for album in Album.objects.all():
+        assert album.tracks.count() == album.total_tracks
