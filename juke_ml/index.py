@@ -1,7 +1,7 @@
 """Top-k search over L2-normalised vectors by inner product (= cosine similarity).
 
 `ExactIndex` scores every row with one matrix product and keeps the best k with `argpartition`: exact, no build
-cost, about 15 ms per query at one million 32-dimensional vectors on two cores. `ApproximateIndex` is an inverted-file
+cost, about 5-10 ms per query at one million 32-dimensional vectors on one core. `ApproximateIndex` is an inverted-file
 index (faiss `IndexIVFFlat`) for catalogs where that becomes too slow; it only scores the `nprobe` closest clusters.
 Both answer `search(query_vectors, k, exclude_rows) -> (rows, scores)` and are immutable once built: an update returns
 a new index, so readers never see a half-applied change.

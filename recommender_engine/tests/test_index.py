@@ -1,0 +1,134 @@
+"""juke_ml.index: exact and approximate top-k with exclusions."""
+
+import numpy as np
+import pytest
+
+from juke_ml.index import ApproximateIndex, ExactIndex, build_index, choose_kind, cosine_to_likeness
+
+
+def unit_rows(matrix) -> np.ndarray:
+    matrix = np.asarray(matrix, dtype=np.float32)
+    return matrix / np.linalg.norm(matrix, axis=1, keepdims=True)
+
+
+@pytest.fixture
+def matrix() -> np.ndarray:
+    # Row i makes a growing angle with the x axis: the ranking for query x is 0, 1, 2, 3, 4.
+    angles = np.array([0.0, 0.2, 0.5, 1.0, 2.0])
+    return unit_rows(np.stack([np.cos(angles), np.sin(angles), np.zeros(5)], axis=1))
+
+
+def test_exact_ranks_by_inner_product(matrix):
+    rows, scores = ExactIndex(matrix).search(np.array([1.0, 0.0, 0.0]), 3)
+
+    assert rows.tolist() == [[0, 1, 2]]
+    assert np.allclose(scores[0], np.cos([0.0, 0.2, 0.5]))
+
+
+def test_exact_skips_excluded_rows(matrix):
+    rows, _ = ExactIndex(matrix).search(np.array([1.0, 0.0, 0.0]), 3, exclude_rows=[0, 2])
+
+    assert rows.tolist() == [[1, 3, 4]]
+
+
+def test_k_larger_than_the_index_returns_every_row_ranked(matrix):
+    rows, scores = ExactIndex(matrix).search(np.array([1.0, 0.0, 0.0]), 50, exclude_rows=[1])
+
+    assert rows.tolist() == [[0, 2, 3, 4]]
+    assert list(scores[0]) == sorted(scores[0], reverse=True)
+
+
+def test_empty_index_returns_nothing():
+    rows, scores = ExactIndex(np.zeros((0, 3), dtype=np.float32)).search(np.array([1.0, 0.0, 0.0]), 5)
+
+    assert rows.shape == (1, 0) and scores.shape == (1, 0)
+
+
+def test_everything_excluded_returns_nothing(matrix):
+    rows, _ = ExactIndex(matrix).search(np.array([1.0, 0.0, 0.0]), 5, exclude_rows=range(5))
+
+    assert rows.shape == (1, 0)
+
+
+def test_several_queries_at_once(matrix):
+    rows, _ = ExactIndex(matrix).search(np.array([[1.0, 0.0, 0.0], [np.cos(2.0), np.sin(2.0), 0.0]]), 1)
+
+    assert rows.tolist() == [[0], [4]]
+
+
+def test_query_of_the_wrong_dimension_is_refused(matrix):
+    with pytest.raises(ValueError, match="dimension 3"):
+        ExactIndex(matrix).search(np.array([1.0, 0.0]), 1)
+
+
+def test_updated_exact_index_sees_the_new_matrix(matrix):
+    index = ExactIndex(matrix)
+    changed = matrix.copy()
+    changed[4] = [1.0, 0.0, 0.0]
+
+    rows, _ = index.updated(changed, np.array([4])).search(np.array([1.0, 0.0, 0.0]), 1, exclude_rows=[0])
+
+    assert rows.tolist() == [[4]]
+
+
+@pytest.fixture
+def clustered() -> np.ndarray:
+    rng = np.random.default_rng(7)
+    centres = unit_rows(rng.standard_normal((20, 16)))
+    points = centres[rng.integers(0, 20, 4000)] + 0.15 * rng.standard_normal((4000, 16))
+    return unit_rows(points)
+
+
+def test_approximate_index_agrees_with_the_exact_one(clustered):
+    exact, approximate = ExactIndex(clustered), ApproximateIndex(clustered, nlist=20, nprobe=5)
+    queries = clustered[:50]
+
+    exact_rows, _ = exact.search(queries, 10)
+    approximate_rows, approximate_scores = approximate.search(queries, 10)
+
+    recall = np.mean([len(set(a) & set(e)) / 10 for a, e in zip(approximate_rows, exact_rows, strict=True)])
+    assert recall > 0.9
+    assert (np.diff(approximate_scores, axis=1) <= 1e-6).all()
+
+
+def test_approximate_index_skips_excluded_rows_and_updates(clustered):
+    index = ApproximateIndex(clustered, nlist=20, nprobe=20)
+    query = clustered[0]
+
+    rows, _ = index.search(query, 5, exclude_rows=[0])
+    assert 0 not in rows[0] and len(rows[0]) == 5
+
+    moved = clustered.copy()
+    moved[3999] = query
+    appended = np.concatenate([moved, query[None, :]])
+    updated = index.updated(appended, np.array([3999, 4000]))
+    rows, scores = updated.search(query, 3, exclude_rows=[0])
+    assert set(rows[0][:2]) == {3999, 4000}
+    assert np.allclose(scores[0][:2], 1.0, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("kind", "rows", "expected"),
+    [
+        ("exact", 10**7, "exact"),
+        ("approximate", 10, "approximate"),
+        ("auto", 10, "exact"),
+        ("auto", 10**7, "approximate"),
+    ],
+)
+def test_choose_kind(kind, rows, expected):
+    assert choose_kind(kind, rows, threshold=2_000_000) == expected
+
+
+def test_choose_kind_refuses_unknown_kinds():
+    with pytest.raises(ValueError, match="Unknown index kind"):
+        choose_kind("fuzzy", 10)
+
+
+def test_build_index_builds_the_requested_kind(clustered):
+    assert build_index(clustered, "exact").kind == "exact"
+    assert build_index(clustered, "approximate", nprobe=4).kind == "approximate"
+
+
+def test_likeness_is_cosine_clipped_to_zero_one_and_rounded():
+    assert cosine_to_likeness(np.array([-0.5, 0.0, 0.12345, 1.0000001])).tolist() == [0.0, 0.0, 0.123, 1.0]
