@@ -59,6 +59,22 @@ class TrackEmbedding(Embedding):
 class TrackAudioFeatures(models.Model):
     """Spotify's twelve audio features of one track."""
 
+    # Every export carries these eleven; time_signature is missing from some (e.g. spotify_songs.csv).
+    REQUIRED_FEATURES = (
+        "danceability",
+        "energy",
+        "key",
+        "loudness",
+        "mode",
+        "speechiness",
+        "acousticness",
+        "instrumentalness",
+        "liveness",
+        "valence",
+        "tempo",
+    )
+    FEATURES = (*REQUIRED_FEATURES, "time_signature")
+
     track = models.OneToOneField(Track, on_delete=models.CASCADE, related_name="audio_features")
     danceability = models.FloatField()
     energy = models.FloatField()

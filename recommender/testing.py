@@ -13,20 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from catalog.models import Track
+from recommender.models import TrackAudioFeatures
 
-FEATURES = (
-    "danceability",
-    "energy",
-    "key",
-    "loudness",
-    "mode",
-    "speechiness",
-    "acousticness",
-    "instrumentalness",
-    "liveness",
-    "valence",
-    "tempo",
-)
+FEATURES = TrackAudioFeatures.REQUIRED_FEATURES
 
 
 def read_rows(path: str | Path, limit: int | None = None) -> list[dict[str, str]]:

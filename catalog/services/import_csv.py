@@ -43,10 +43,7 @@ from catalog.services.dates import InvalidReleaseDate, release_date_parse
 from catalog.services.ingest import genres_ensure, links_insert, rows_fetch, rows_upsert
 from recommender.models import TrackAudioFeatures
 
-FEATURE_FIELDS = [
-    "danceability", "energy", "key", "loudness", "mode", "speechiness", "acousticness",
-    "instrumentalness", "liveness", "valence", "tempo",
-]  # fmt: skip
+FEATURE_FIELDS = list(TrackAudioFeatures.REQUIRED_FEATURES)
 INT_FEATURES = {"key", "mode"}
 TRUE_TEXT = {"true", "1", "yes", "t"}
 FALSE_TEXT = {"false", "0", "no", "f", ""}

@@ -21,21 +21,8 @@ from recommender.models import TrackAudioFeatures
 logger = logging.getLogger(__name__)
 
 SPOTIFY_BATCH_SIZE = 100  # the most ids GET /v1/audio-features accepts in one call
-FEATURE_FIELDS = (
-    "danceability",
-    "energy",
-    "key",
-    "loudness",
-    "mode",
-    "speechiness",
-    "acousticness",
-    "instrumentalness",
-    "liveness",
-    "valence",
-    "tempo",
-    "time_signature",
-)
-REQUIRED_FIELDS = tuple(name for name in FEATURE_FIELDS if name != "time_signature")
+FEATURE_FIELDS = TrackAudioFeatures.FEATURES
+REQUIRED_FIELDS = TrackAudioFeatures.REQUIRED_FEATURES
 
 
 class AudioFeaturesSource(Protocol):

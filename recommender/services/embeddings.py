@@ -25,20 +25,7 @@ from recommender.selectors import model_artifact_active_version, model_artifact_
 
 logger = logging.getLogger(__name__)
 
-AUDIO_FEATURE_FIELDS = (
-    "danceability",
-    "energy",
-    "key",
-    "loudness",
-    "mode",
-    "speechiness",
-    "acousticness",
-    "instrumentalness",
-    "liveness",
-    "valence",
-    "tempo",
-    "time_signature",
-)
+AUDIO_FEATURE_FIELDS = TrackAudioFeatures.FEATURES
 WRITE_BATCH_SIZE = 1000
 READ_CHUNK_SIZE = 900  # below SQLite's default limit of variables in one query
 
