@@ -248,12 +248,15 @@ class LogoutView(APIView):
 
 
 class SocialLoginView(PublicAuthView):
+    # A token is optional: with one, the Spotify account is linked to that (signed-in) user.
+    authentication_classes = [JukeTokenAuthentication]
     throttle_scope = "auth-social-login"
 
     @extend_schema(
         request=SocialLoginInputSerializer,
         responses={200: SocialLoginOutputSerializer, 400: DETAIL_400, 503: DetailSerializer},
         summary="Sign in with a Spotify access token (mobile); links or creates the Juke account",
+        description="With `Authorization: Token <key>`, the Spotify account is linked to that signed-in user.",
     )
     def post(self, request):
         if not isinstance(request.data, dict) or "access_token" not in request.data:
@@ -266,6 +269,7 @@ class SocialLoginView(PublicAuthView):
                 request=request._request,
                 access_token=serializer.validated_data["access_token"],
                 refresh_token=serializer.validated_data.get("refresh_token", ""),
+                signed_in_user=request.user if request.user.is_authenticated else None,
             )
         except SpotifyUnavailable:
             return _detail(SPOTIFY_UNAVAILABLE, status.HTTP_503_SERVICE_UNAVAILABLE)
@@ -416,7 +420,11 @@ class SpotifyDisconnectView(APIView):
 
     @extend_schema(
         request=None,
-        responses={302: OpenApiResponse(description="Unlinked; redirect to FRONTEND_URL"), 400: DetailSerializer},
+        responses={
+            204: OpenApiResponse(description="Unlinked (token-authenticated or JSON clients)"),
+            302: OpenApiResponse(description="Unlinked; redirect to FRONTEND_URL (browsers)"),
+            400: DetailSerializer,
+        },
     )
     def post(self, request, backend, association_id=None):
         _spotify_backend_or_404(backend)
@@ -425,12 +433,16 @@ class SpotifyDisconnectView(APIView):
         strategy = load_strategy(django_request)
         social_backend = load_backend(strategy, backend, redirect_uri=None)
         try:
-            return do_disconnect(social_backend, request.user, association_id, redirect_name=REDIRECT_FIELD_NAME)
+            redirect = do_disconnect(social_backend, request.user, association_id, redirect_name=REDIRECT_FIELD_NAME)
         except AuthPolicyError:
             return _detail(
                 "Spotify is the only way to sign in to this account: set a password before disconnecting it.",
                 status.HTTP_400_BAD_REQUEST,
             )
+        api_client = isinstance(request.successful_authenticator, JukeTokenAuthentication)
+        if api_client or "application/json" in request.headers.get("Accept", ""):
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return redirect
 
 
 class SpotifyDisconnectOneView(SpotifyDisconnectView):
@@ -439,7 +451,11 @@ class SpotifyDisconnectOneView(SpotifyDisconnectView):
     @extend_schema(
         operation_id="social_auth_disconnect_one",
         request=None,
-        responses={302: OpenApiResponse(description="Unlinked; redirect to FRONTEND_URL"), 400: DetailSerializer},
+        responses={
+            204: OpenApiResponse(description="Unlinked (token-authenticated or JSON clients)"),
+            302: OpenApiResponse(description="Unlinked; redirect to FRONTEND_URL (browsers)"),
+            400: DetailSerializer,
+        },
     )
     def post(self, request, backend, association_id=None):
         return super().post(request, backend, association_id)

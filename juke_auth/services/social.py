@@ -92,9 +92,12 @@ def social_account_set_id_key(*, social: UserSocialAuth, id_key: str) -> UserSoc
     return social
 
 
-def spotify_token_sign_in(*, request: HttpRequest, access_token: str, refresh_token: str = "") -> JukeUser:
+def spotify_token_sign_in(
+    *, request: HttpRequest, access_token: str, refresh_token: str = "", signed_in_user: JukeUser | None = None
+) -> JukeUser:
     """Sign in with a Spotify access token (mobile): look up the Spotify profile, then find, create or link
     the Juke user through the social-auth pipeline; stores the access token (and refresh token if given).
+    A signed-in caller gets the Spotify account linked to them (taken over if another user had it).
 
     Raises SpotifyUnavailable or SpotifySignInFailed(message).
     """
@@ -109,7 +112,7 @@ def spotify_token_sign_in(*, request: HttpRequest, access_token: str, refresh_to
     if refresh_token:
         response["refresh_token"] = refresh_token
     try:
-        user = backend.do_auth(access_token, response=response)
+        user = backend.do_auth(access_token, response=response, user=signed_in_user)
     except SocialAuthBaseException as error:
         raise spotify_error_classify(error=error)(str(error)) from error
     if user is None:

@@ -7,7 +7,7 @@ from social_django.models import UserSocialAuth
 
 from catalog.spotify_stub.accounts import stub_user_id_for_token
 from juke_auth.models import JukeUser
-from tests.factories_auth import UserFactory, fresh_cache  # noqa: F401 - fixtures
+from tests.factories_auth import UserFactory, fresh_cache, token_client  # noqa: F401 - fixtures
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
 
@@ -168,4 +168,39 @@ def test_social_login_is_refused_in_production_while_spotify_is_stubbed(api_clie
     response = social_login(api_client, access_token="stub-access-someonesrealid.x")
 
     assert response.status_code == 503
+    assert not UserSocialAuth.objects.exists()
+
+
+def test_social_login_with_a_signed_in_users_token_links_spotify_to_that_user(api_client):
+    user = UserFactory()
+    client, _ = token_client(user)
+
+    response = social_login(client, access_token="my-spotify-token")
+
+    assert response.status_code == 200
+    assert response.json()["username"] == user.username
+    link = UserSocialAuth.objects.get(provider="spotify")
+    assert link.user == user
+    assert link.uid == stub_user_id_for_token("my-spotify-token")
+    assert JukeUser.objects.count() == 1
+
+
+def test_social_login_with_a_signed_in_user_takes_over_a_spotify_account_linked_elsewhere(api_client):
+    social_login(api_client, access_token="shared-spotify-token")
+    previous_owner = UserSocialAuth.objects.get(provider="spotify").user
+    user = UserFactory()
+    client, _ = token_client(user)
+
+    social_login(client, access_token="shared-spotify-token")
+
+    assert UserSocialAuth.objects.get(provider="spotify").user == user
+    assert not UserSocialAuth.objects.filter(user=previous_owner).exists()
+
+
+def test_social_login_with_an_invalid_token_header_is_refused_rather_than_creating_an_account(api_client):
+    api_client.credentials(HTTP_AUTHORIZATION="Token " + "0" * 40)
+
+    response = social_login(api_client, access_token="anything")
+
+    assert response.status_code == 401
     assert not UserSocialAuth.objects.exists()

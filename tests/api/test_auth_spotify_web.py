@@ -319,7 +319,19 @@ def test_disconnect_unlinks_spotify_from_a_user_with_a_password(db):
 
     response = client.post("/api/v1/social-auth/disconnect/spotify/")
 
+    assert response.status_code == 204
+    assert not UserSocialAuth.objects.exists()
+
+
+def test_disconnect_from_a_browser_session_redirects_to_the_web_app(client, settings):
+    user = UserFactory()
+    UserSocialAuth.objects.create(user=user, provider="spotify", uid="someone", id_key="id")
+    client.force_login(user)
+
+    response = client.post("/api/v1/social-auth/disconnect/spotify/")
+
     assert response.status_code == 302
+    assert response["Location"].startswith(settings.FRONTEND_URL)
     assert not UserSocialAuth.objects.exists()
 
 
@@ -338,3 +350,20 @@ def test_disconnect_is_refused_when_spotify_is_the_only_way_to_sign_in(db):
 
 def test_disconnect_needs_a_signed_in_user(api_client):
     assert api_client.post("/api/v1/social-auth/disconnect/spotify/").status_code == 401
+
+
+def test_disconnect_answers_204_to_a_token_client_and_playback_then_asks_to_link(db):
+    user = UserFactory()
+    user.set_password("a-Strong-password-1")
+    user.save()
+    client, _ = token_client(user)
+    client.post("/api/v1/auth/social-login/", {"access_token": "to-unlink"}, format="json")
+    assert UserSocialAuth.objects.filter(user=user).exists()
+
+    response = client.post("/api/v1/social-auth/disconnect/spotify/")
+
+    assert response.status_code == 204
+    assert not UserSocialAuth.objects.filter(user=user).exists()
+    playback = client.post("/api/v1/playback/pause/", {}, format="json")
+    assert playback.status_code == 400
+    assert "Link a streaming account" in playback.json()["detail"]
