@@ -137,6 +137,7 @@ class SpotifyCatalogClient(Protocol):
     def get_album_tracks(self, *, spotify_id: str, limit: int = 50, offset: int = 0) -> SpotifyPage: ...
     def get_genre_seeds(self) -> list[str]: ...
     def get_categories(self, *, limit: int = 50, offset: int = 0) -> SpotifyPage: ...
+    def get_audio_features(self, *, spotify_ids: list[str]) -> list[dict | None]: ...
 
 
 # --- Parsing (the only place that knows Spotify's payloads) ---------------------------------------
@@ -395,6 +396,22 @@ class SpotipyCatalogClient:
             return SpotifyPage(items=items, total=int(page.get("total") or len(items)), limit=limit, offset=offset)
 
         return self._call("categories", self._spotify.categories, limit=limit, offset=offset, parse=parse)
+
+    def get_audio_features(self, *, spotify_ids: list[str]) -> list[dict | None]:
+        """Audio features of several tracks in order, None where Spotify has none (GET /v1/audio-features?ids=).
+
+        Spotify answers 403 (SpotifyAuthError) to apps created after 2024-11-27: the endpoint is deprecated.
+        """
+        results: list[dict | None] = []
+        for chunk in _chunks(spotify_ids, 100):
+            results += self._call(
+                "audio features",
+                # spotipy unwraps the "audio_features" list; wrap it again so _call sees an object.
+                lambda ids: {"audio_features": self._spotify.audio_features(ids)},
+                chunk,
+                parse=lambda payload: [item if isinstance(item, dict) else None for item in payload["audio_features"]],
+            )
+        return results
 
 
 def _chunks(values: list[str], size: int) -> Iterable[list[str]]:

@@ -1,8 +1,7 @@
 """Ingest Spotify audio features for catalog tracks, where the Spotify account allows it.
 
-Spotify deprecated GET /v1/audio-features for apps created after 2024-11-27: such apps get 403. We ask the
-catalog's Spotify adapter (catalog/api_clients/spotify_catalog.py) when it offers `get_audio_features`;
-a 403 or an adapter without that method is reported, not retried.
+Spotify deprecated GET /v1/audio-features for apps created after 2024-11-27: such apps get 403, which is
+reported, not retried. The features come through the catalog's Spotify adapter.
 """
 
 from __future__ import annotations
@@ -15,6 +14,7 @@ from typing import Any, Protocol
 from django.db import transaction
 
 from catalog.api_clients.errors import SpotifyAuthError
+from catalog.api_clients.spotify_catalog import get_spotify_catalog_client
 from catalog.models import Track
 from recommender.models import TrackAudioFeatures
 
@@ -34,14 +34,7 @@ class AudioFeaturesSource(Protocol):
 class AudioFeaturesIngestResult:
     stored: list[int] = field(default_factory=list)  # track ids whose features were written
     missing: int = 0  # tracks Spotify has no features for
-    status: str = "ok"  # ok | forbidden | unsupported
-
-
-def _default_source() -> AudioFeaturesSource | None:
-    from catalog.api_clients.spotify_catalog import get_spotify_catalog_client
-
-    client = get_spotify_catalog_client()
-    return client if callable(getattr(client, "get_audio_features", None)) else None
+    status: str = "ok"  # ok | forbidden
 
 
 def audio_features_ingest(
@@ -49,16 +42,11 @@ def audio_features_ingest(
 ) -> AudioFeaturesIngestResult:
     """Fetch and upsert the audio features of the given tracks (calls Spotify, 100 ids per call).
 
-    Returns status "forbidden" when Spotify refuses (403: the app may not use the deprecated endpoint) and
-    "unsupported" when the catalog adapter offers no audio-features call. Transient Spotify errors propagate
-    (the task retries them).
+    Returns status "forbidden" when Spotify refuses (403: the app may not use the deprecated endpoint).
+    Transient Spotify errors propagate (the task retries them).
     """
     result = AudioFeaturesIngestResult()
-    source = source or _default_source()
-    if source is None:
-        result.status = "unsupported"
-        logger.info("The Spotify catalog adapter offers no audio features: nothing ingested.")
-        return result
+    source = source or get_spotify_catalog_client()
     tracks = dict(Track.objects.filter(id__in=list(track_ids)).values_list("spotify_id", "id"))
     spotify_ids = sorted(tracks)
     for start in range(0, len(spotify_ids), SPOTIFY_BATCH_SIZE):

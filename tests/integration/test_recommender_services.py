@@ -272,10 +272,10 @@ def test_audio_features_ingest_reports_a_403_without_raising():
     assert not TrackAudioFeatures.objects.exists()
 
 
-def test_ingest_task_reports_when_the_catalog_adapter_has_no_audio_features():
-    demo_catalog_create(step=100, with_audio_features=False)
+def test_ingest_task_counts_the_tracks_spotify_has_no_features_for():
+    demo_catalog_create(step=100, with_audio_features=False)  # ids the stub Spotify does not know
     summary = ingest_audio_features.delay(list(Track.objects.values_list("id", flat=True))).get()
-    assert summary == {"status": "unsupported", "stored": 0, "missing": 0}
+    assert summary == {"status": "ok", "stored": 0, "missing": Track.objects.count()}
 
 
 @pytest.mark.parametrize(
@@ -297,3 +297,17 @@ def test_admin_shows_an_embedding_vector(trained, admin_client):
     response = admin_client.get(f"/admin/recommender/trackembedding/{embedding.pk}/change/")
     assert response.status_code == 200
     assert f"{_vector(embedding)[0]:.3f}" in response.content.decode()
+
+
+def test_audio_features_ingest_through_the_spotify_adapter_stores_stub_features():
+    from catalog.services.external import external_search
+
+    external_search(model=Track, query="velvet", limit=3, offset=0)
+    tracks = list(Track.objects.filter(audio_features__isnull=True).values_list("id", flat=True))
+    assert tracks
+
+    result = audio_features_ingest(track_ids=tracks)
+
+    assert result.status == "ok"
+    assert sorted(result.stored) == sorted(tracks)
+    assert TrackAudioFeatures.objects.filter(track_id__in=tracks).count() == len(tracks)

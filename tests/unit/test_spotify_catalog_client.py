@@ -136,3 +136,23 @@ def test_search_sends_query_type_limit_offset_and_parses_the_page(client, spotif
     assert "offset=10" in request.url
     assert page.total == 31 and page.items[0].album.release_date == "1999"
     assert page.items[0].artists[0].name == "B"
+
+
+AUDIO_FEATURES_URL = "https://api.spotify.com/v1/audio-features/"
+
+
+def test_audio_features_are_returned_in_order_with_none_where_spotify_has_none(client, spotify):
+    features = {"id": "a" * 22, "danceability": 0.5, "energy": 0.7, "tempo": 120.0}
+    spotify.add(responses.GET, AUDIO_FEATURES_URL, json={"audio_features": [features, None]})
+
+    result = client.get_audio_features(spotify_ids=["a" * 22, "b" * 22])
+
+    assert result == [features, None]
+    assert "ids=" + "a" * 22 + "," + "b" * 22 in _calls(spotify, AUDIO_FEATURES_URL)[0].request.url
+
+
+def test_audio_features_refused_by_spotify_is_an_auth_error_for_the_caller_to_report(client, spotify):
+    spotify.add(responses.GET, AUDIO_FEATURES_URL, status=403, json={"error": {"status": 403, "message": "Forbidden"}})
+
+    with pytest.raises(SpotifyAuthError):
+        client.get_audio_features(spotify_ids=["a" * 22])
