@@ -6,7 +6,7 @@ PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 
 .PHONY: help setup run stack worker beat engine migrate seed test test-unit test-api test-integration \
-        engine-test lint fmt check lock bench clean
+        engine-test lint fmt check fuzz lock clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/' | expand -t 20
@@ -72,6 +72,13 @@ fmt: setup
 
 check: setup  ## What CI runs: tests, lint, migrations check, deploy check
 	bash .ci/run
+
+fuzz: setup  ## Fuzz the running API (make run) from its OpenAPI schema; every answer must be < 500. TOKEN=<api token>
+	@test -n "$(TOKEN)" || { echo "Usage: make fuzz TOKEN=<an API token of a local user>"; exit 2; }
+	@test -x /tmp/juke-fuzz/bin/schemathesis || { $(PYTHON) -m venv /tmp/juke-fuzz && /tmp/juke-fuzz/bin/pip install -q schemathesis; }
+	/tmp/juke-fuzz/bin/schemathesis run http://127.0.0.1:$${BACKEND_PORT:-8000}/api/schema/ -H "Authorization: Token $(TOKEN)" \
+	  -c not_a_server_error -n 25 --request-timeout 20 \
+	  --exclude-path-regex '(logout|change-password|reset-password|disconnect|register-email|verify-email)'
 
 lock:  ## Re-pin requirements.txt from requirements/*.in
 	$(PYTHON) -m venv /tmp/juke-lock && /tmp/juke-lock/bin/pip install -q -r requirements/base.in -r requirements/dev.in -r recommender_engine/requirements.in
