@@ -160,8 +160,8 @@ def parse_row(*, row: dict, layout: str, line: int) -> ParsedRow:
     track_name = (row.get("track_name") or "").strip()
     if not track_id or len(track_id) > 64:
         raise ValueError("missing or invalid track_id")
-    if not track_name:
-        raise ValueError("missing track_name")
+    # A row with an id but no names (4 tracks of spotify_songs.csv) is kept: the id is the track's identity and
+    # its audio features still place it for the recommender. It gets an empty name and no artist.
     if layout == "tidytuesday":
         artist_names = [(row.get("track_artist") or "").strip()]
         album_name = (row.get("track_album_name") or "").strip()
@@ -181,10 +181,8 @@ def parse_row(*, row: dict, layout: str, line: int) -> ParsedRow:
         popularity_text = row.get("popularity") or ""
         release_date, precision = None, Album.DatePrecision.DAY
     artist_names = list(dict.fromkeys(name for name in artist_names if name))
-    if not artist_names:
-        raise ValueError("missing artist")
-    if not album_name or not album_id or len(album_id) > 64:
-        raise ValueError("missing album")
+    if len(album_id) > 64:
+        raise ValueError("invalid album id")
     duration_text = (row.get("duration_ms") or "").strip()
     explicit_text = (row.get("explicit") or "").strip().lower()
     if explicit_text not in TRUE_TEXT | FALSE_TEXT:
@@ -326,7 +324,7 @@ class CatalogCsvImporter:
     def _write_albums(self, rows: list[ParsedRow]) -> None:
         albums: dict[str, ParsedRow] = {}
         for row in rows:
-            if row.album_id not in self._album_ids:
+            if row.album_id and row.album_id not in self._album_ids:
                 albums.setdefault(row.album_id, row)
         if not albums:
             return
@@ -381,7 +379,7 @@ class CatalogCsvImporter:
                 pairs={
                     (self._album_ids[row.album_id], self._artist_ids[synthetic_artist_id(row.artist_names[0])])
                     for row in rows
-                    if row.album_id in written
+                    if row.album_id in written and row.artist_names
                 },
                 left="album",
                 right="artist",
@@ -418,7 +416,7 @@ class CatalogCsvImporter:
         write: list[tuple] = []
         feature_rows: list[ParsedRow] = []
         for spotify_id, row in tracks.items():
-            album_pk = self._album_ids[row.album_id]
+            album_pk = self._album_ids[row.album_id] if row.album_id else None
             current = existing.get(spotify_id)
             explicit = row.explicit if row.explicit is not None else (current[4] if current else False)
             wanted = (row.track_name, album_pk, row.duration_ms, explicit, row.popularity)

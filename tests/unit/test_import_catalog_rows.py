@@ -74,10 +74,8 @@ def test_tracks_dataset_layout_row_splits_artists_and_derives_an_album_id():
 @pytest.mark.parametrize(
     ("change", "reason"),
     [
-        ({"track_name": ""}, "missing track_name"),
         ({"track_id": ""}, "missing or invalid track_id"),
-        ({"track_artist": " "}, "missing artist"),
-        ({"track_album_name": ""}, "missing album"),
+        ({"track_album_id": "a" * 65}, "invalid album id"),
         ({"duration_ms": "long"}, "duration_ms is not a number"),
         ({"track_popularity": "101"}, "popularity out of range"),
         ({"energy": "loud"}, "energy is not a number"),
@@ -87,6 +85,22 @@ def test_tracks_dataset_layout_row_splits_artists_and_derives_an_album_id():
 def test_bad_rows_are_rejected_with_a_reason(change, reason):
     with pytest.raises(ValueError, match=reason):
         parse_row(row={**TIDY, **change}, layout="tidytuesday", line=7)
+
+
+def test_a_row_without_names_keeps_its_track_with_an_empty_name_and_no_artist():
+    row = parse_row(
+        row={**TIDY, "track_name": "", "track_artist": "", "track_album_name": ""}, layout="tidytuesday", line=2
+    )
+
+    assert (row.track_name, row.artist_names, row.album_name) == ("", [], "")
+    assert row.album_id == TIDY["track_album_id"]
+    assert row.features is not None
+
+
+def test_a_tracks_dataset_row_without_album_or_artists_has_no_album():
+    row = parse_row(row={**OTHER, "artists": "", "album_name": ""}, layout="tracks-dataset", line=2)
+
+    assert (row.album_id, row.artist_names) == ("", [])
 
 
 def test_missing_audio_features_keep_the_track():
