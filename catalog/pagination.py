@@ -12,9 +12,9 @@ COUNT(*) over a large table is a sequential scan on PostgreSQL, so:
 from __future__ import annotations
 
 from django.db import connections
-from rest_framework.pagination import LimitOffsetPagination
 
 from catalog.conf import catalog_setting
+from core.pagination import JukePagination
 
 
 def _estimated_rows(queryset) -> int | None:
@@ -44,9 +44,7 @@ def _estimated_matches(queryset) -> int | None:
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
-class CatalogPagination(LimitOffsetPagination):
-    default_limit = 20
-
+class CatalogPagination(JukePagination):
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
         self.limit = self.get_limit(request)

@@ -18,7 +18,6 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authentication import SessionAuthentication, get_authorization_header
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -30,6 +29,7 @@ from social_core.exceptions import AuthPolicyError, SocialAuthBaseException
 from social_django import views as social_views
 from social_django.utils import load_backend, load_strategy
 
+from core.pagination import JukePagination
 from juke_auth import selectors
 from juke_auth.authentication import JukeTokenAuthentication
 from juke_auth.serializers import (
@@ -505,7 +505,7 @@ class MusicProfileListView(APIView):
     def get(self, request):
         if request.query_params.get("online") not in TRUE_WORDS:
             return _detail(PROFILE_LIST_REFUSED, status.HTTP_405_METHOD_NOT_ALLOWED)
-        paginator = LimitOffsetPagination()
+        paginator = JukePagination()
         page = paginator.paginate_queryset(selectors.music_profile_online_list(), request, view=self)
         data = MusicProfileSerializer(page, many=True, context={"request": request}).data
         return paginator.get_paginated_response(data)

@@ -119,3 +119,16 @@ def test_token_requests_are_csrf_exempt_but_cookie_requests_are_not():
 
     assert response.status_code == 403
     assert "CSRF" in response.json()["detail"]
+
+
+def test_a_limit_above_the_maximum_is_served_as_the_maximum(monkeypatch):
+    from core.pagination import JukePagination
+
+    monkeypatch.setattr(JukePagination, "max_limit", 2)  # 500 in production; 2 keeps the test small
+    client, _ = token_client(UserFactory())
+    TrackFactory.create_batch(3)
+
+    body = client.get("/api/v1/tracks/", {"limit": 10**9}).json()
+
+    assert len(body["results"]) == 2
+    assert "offset=2" in body["next"]
