@@ -52,7 +52,7 @@ def _check_engine() -> str:
     response = httpx.get(f"{settings.RECOMMENDER_ENGINE_BASE_URL}/health", timeout=2.0)
     response.raise_for_status()
     payload = response.json()
-    return f"model {payload.get('model_version', 'unknown')}"
+    return f"model {payload.get('model_version') or 'not trained yet (run manage.py retrain)'}"
 
 
 def health_report() -> tuple[bool, dict]:
