@@ -305,16 +305,17 @@ def _store(
             )
         else:
             result.unchanged[resource_type] += 1
-    batches = range(0, len(to_create) + len(to_update), WRITE_BATCH_SIZE)
-    writes = progress(batches, len(batches), f"Writing {resource_type} embeddings")
-    pending_create, pending_update = list(to_create), list(to_update)
-    for _ in writes:
-        if pending_create:
-            batch, pending_create = pending_create[:WRITE_BATCH_SIZE], pending_create[WRITE_BATCH_SIZE:]
+    batches = [
+        (True, to_create[start : start + WRITE_BATCH_SIZE]) for start in range(0, len(to_create), WRITE_BATCH_SIZE)
+    ]
+    batches += [
+        (False, to_update[start : start + WRITE_BATCH_SIZE]) for start in range(0, len(to_update), WRITE_BATCH_SIZE)
+    ]
+    for creating, batch in progress(batches, len(batches), f"Writing {resource_type} embeddings"):
+        if creating:
             # ignore_conflicts: a concurrent task may have created the same row; the next sync fixes its vector.
             embedding_model.objects.bulk_create(batch, ignore_conflicts=True)
         else:
-            batch, pending_update = pending_update[:WRITE_BATCH_SIZE], pending_update[WRITE_BATCH_SIZE:]
             _update_rows(embedding_model, batch)
     result.created[resource_type] += len(to_create)
     result.updated[resource_type] += len(to_update)

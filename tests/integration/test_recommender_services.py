@@ -74,6 +74,18 @@ def test_a_new_model_replaces_the_active_one(trained):
     assert set(TrackEmbedding.objects.values_list("model_version", flat=True)) == {second.artifact.version}
 
 
+def test_a_new_model_reaches_every_row_when_one_sync_both_creates_and_updates(trained, monkeypatch):
+    monkeypatch.setattr("recommender.services.embeddings.WRITE_BATCH_SIZE", 7)  # many batches on a small catalog
+    TrackEmbedding.objects.filter(id__in=TrackEmbedding.objects.values("id")[:3]).delete()  # 3 rows to create
+    Track.objects.filter(id__in=Track.objects.values("id")[:5]).update(popularity=100)
+
+    second = model_retrain()
+
+    assert TrackEmbedding.objects.count() == Track.objects.count()
+    assert set(TrackEmbedding.objects.values_list("model_version", flat=True)) == {second.artifact.version}
+    assert set(AlbumEmbedding.objects.values_list("model_version", flat=True)) == {second.artifact.version}
+
+
 def test_retrain_warns_about_low_genre_diversity():
     rows = [{**row, "playlist_genre": "pop", "playlist_subgenre": "dance pop"} for row in read_rows(DEMO_CSV)[:600]]
     catalog_create_from_rows(rows)
