@@ -144,7 +144,9 @@ def name_hash_vectors(data, dimension: int) -> np.ndarray:
     vectors = []
     for track in data["tracks"]:
         parts = [track["name"], data["album_names"].get(track["album_id"], ""), *data["artists_of"][track["id"]]]
-        vectors.append(l2_normalise(np.sum([hashed_vector(part, dimension) for part in parts if part], axis=0)))
+        # import_catalog keeps tracks that have an id but no names (4 in spotify_songs.csv): hash the id instead.
+        parts = [part for part in parts if part] or [track["spotify_id"]]
+        vectors.append(l2_normalise(np.sum([hashed_vector(part, dimension) for part in parts], axis=0)))
     return np.vstack(vectors)
 
 
