@@ -9,7 +9,8 @@ from catalog.models import Album, Artist, Genre, Track
 
 def _id_or_spotify_id(value: str) -> Q:
     value = value.strip()
-    return Q(pk=int(value)) if value.isdigit() else Q(spotify_id=value)
+    # isascii(): "²".isdigit() is True, but int("²") fails.
+    return Q(pk=int(value)) if value.isascii() and value.isdigit() else Q(spotify_id=value)
 
 
 def _named(queryset: QuerySet, search: str | None) -> QuerySet:

@@ -38,6 +38,7 @@ from catalog.services.tasks import genre_sync_enqueue
 TRUE_VALUES = {"true", "1", "yes", "on"}
 FALSE_VALUES = {"false", "0", "no", "off", ""}
 MISSING_Q = "Missing search parameter 'q'."
+NUL_IN_PARAMETER = "Must not contain NUL characters."
 GENRES_NOT_EXTERNAL = "Service cannot satisfy request because it is not available through the Streaming Platform API."
 
 
@@ -128,6 +129,9 @@ class CatalogViewSet(viewsets.ReadOnlyModelViewSet):
         if self.action != "list":
             return self.selector()
         params = self.request.query_params
+        for name in ("q", "search", *self.filter_names):
+            if "\x00" in params.get(name, ""):  # PostgreSQL refuses NUL in text: a 400, not a database error
+                raise ValidationError({name: [NUL_IN_PARAMETER]})
         search = params.get("q") or params.get("search")
         filters = {name: params.get(name) for name in self.filter_names if params.get(name)}
         return self.selector(search=search, **filters)

@@ -2,6 +2,8 @@
 
 import logging
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError
 from rest_framework import status
 from rest_framework.exceptions import APIException
@@ -24,8 +26,15 @@ class BadGateway(APIException):
 
 
 def api_exception_handler(exc, context):
-    """DRF's handler, plus: a lost database connection is a 503 with a clear message, not a 500."""
+    """DRF's handler, plus: a lost database connection is a 503 with a clear message, not a 500; a body over
+    the upload limit is a 413 with a `detail`."""
     response = exception_handler(exc, context)
+    if response is None and isinstance(exc, RequestDataTooBig):
+        # Django's limit (DATA_UPLOAD_MAX_MEMORY_SIZE); without this it is an HTML 400 page.
+        return Response(
+            {"detail": f"Request body too large: at most {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes."},
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
     if response is None and isinstance(exc, DatabaseError):
         logger.exception("Database error while serving %s", context.get("request"))
         return Response(

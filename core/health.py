@@ -1,5 +1,6 @@
 """Health of the services the API depends on: database, cache, broker, recommender engine."""
 
+import logging
 import time
 import uuid
 
@@ -8,6 +9,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 
+logger = logging.getLogger(__name__)
+
 
 def _timed(check) -> dict:
     started = time.perf_counter()
@@ -15,7 +18,9 @@ def _timed(check) -> dict:
         detail = check()
         status = "ok"
     except Exception as error:  # noqa: BLE001 - any failure is reported, never raised
-        detail = f"{type(error).__name__}: {error}"
+        # /healthz is public: the message (hosts, user names, URLs) goes to the log, only its kind to the answer.
+        logger.warning("Health check %s failed: %s: %s", getattr(check, "__name__", check), type(error).__name__, error)
+        detail = f"{type(error).__name__} (details in the API log)"
         status = "error"
     result = {"status": status, "latency_ms": round((time.perf_counter() - started) * 1000, 1)}
     if detail:

@@ -15,6 +15,8 @@ class JukeTokenAuthentication(TokenAuthentication):
             token.decode("utf-8")
         except UnicodeDecodeError:
             raise exceptions.AuthenticationFailed("Invalid token.") from None
+        if b"\x00" in token:  # PostgreSQL refuses NUL in a text lookup; no key contains one
+            raise exceptions.AuthenticationFailed("Invalid token.")
         return super().authenticate_credentials(token)
 
 

@@ -44,6 +44,7 @@ class JukeSpotifyOAuth2(SpotifyOAuth2):
                 user=getattr(request, "user", None),
                 session_key=session_key,
                 session_value=self.strategy.session_get(session_key),
+                request=request,
             )
         return state
 

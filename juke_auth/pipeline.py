@@ -3,7 +3,11 @@
 from social_core.pipeline.social_auth import social_user
 
 from juke_auth.models import JukeUser
-from juke_auth.services.social import social_account_relink, social_account_set_id_key
+from juke_auth.services.social import (
+    RESTORED_SIGN_IN_SESSION_KEY,
+    social_account_relink,
+    social_account_set_id_key,
+)
 
 
 def social_user_relinking(backend, uid, user=None, *args, id_key="", **kwargs):
@@ -17,7 +21,11 @@ def social_user_relinking(backend, uid, user=None, *args, id_key="", **kwargs):
     if social is not None:
         if social.id_key != id_key:
             social_account_set_id_key(social=social, id_key=id_key)
-        if user is not None and social.user_id != user.pk:
+        # A sign-in restored from the state cache (no session cookie at the callback) may be someone else's
+        # browser finishing the flow: it never takes a Spotify account away from its user (social_user then
+        # refuses with "already associated").
+        restored = backend.strategy.session_get(RESTORED_SIGN_IN_SESSION_KEY)
+        if user is not None and social.user_id != user.pk and not restored:
             social_account_relink(social=social, user=user)
     return social_user(backend, uid, user, *args, id_key=id_key, **kwargs)
 

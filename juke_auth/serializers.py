@@ -11,6 +11,33 @@ RESERVED_USERNAMES = {"me", "search"}  # they would shadow /music-profiles/me/ a
 FAVORITES_MAX_ITEMS = 50
 FAVORITE_MAX_LENGTH = 200
 CUSTOM_DATA_MAX_BYTES = 16_384
+CUSTOM_DATA_MAX_DEPTH = 8
+
+
+def _json_text_problem(value, *, max_depth: int) -> str | None:
+    """Why PostgreSQL's jsonb (or our limits) would refuse this JSON value, or None.
+
+    jsonb refuses the NUL character and unpaired surrogates in any key or string.
+    """
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > max_depth:
+                return f"Must not be nested more than {max_depth} levels deep."
+            children = item.items() if isinstance(item, dict) else enumerate(item)
+            for key, child in children:
+                stack.append((child, depth + 1))
+                if isinstance(key, str):
+                    stack.append((key, depth))
+        elif isinstance(item, str):
+            if "\x00" in item:
+                return "Must not contain NUL characters."
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return "Must not contain unpaired surrogate characters."
+    return None
 
 
 class DetailSerializer(serializers.Serializer):
@@ -190,6 +217,9 @@ class MusicProfileSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(
                 f"Must be at most {CUSTOM_DATA_MAX_BYTES} bytes of JSON.", code="max_length"
             )
+        problem = _json_text_problem(value, max_depth=CUSTOM_DATA_MAX_DEPTH)
+        if problem:
+            raise serializers.ValidationError(problem, code="invalid")
         if value.get("onboarding_completed_at") is not None:
             try:
                 parsed = serializers.DateTimeField().to_internal_value(value["onboarding_completed_at"])

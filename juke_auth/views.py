@@ -6,7 +6,7 @@ from html import escape
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib.auth import REDIRECT_FIELD_NAME, authenticate
+from django.contrib.auth import REDIRECT_FIELD_NAME, authenticate, logout
 from django.db import IntegrityError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
@@ -30,6 +30,7 @@ from social_django import views as social_views
 from social_django.utils import load_backend, load_strategy
 
 from core.pagination import JukePagination
+from core.parsers import JukeJSONParser
 from juke_auth import selectors
 from juke_auth.authentication import JukeTokenAuthentication
 from juke_auth.serializers import (
@@ -62,11 +63,13 @@ from juke_auth.services.profiles import (
     music_profile_update,
 )
 from juke_auth.services.social import (
+    RESTORED_SIGN_IN_SESSION_KEY,
     SPOTIFY,
     SpotifySignInFailed,
     SpotifyUnavailable,
     spotify_error_classify,
     spotify_oauth_state_restore,
+    spotify_stub_sign_in_refused,
     spotify_token_sign_in,
 )
 from juke_auth.services.tokens import session_token_get_or_issue, user_sign_in, user_sign_out, user_tokens_revoke
@@ -86,11 +89,17 @@ TRUE_WORDS = {"1", "true", "True", "yes"}
 DETAIL_400 = OpenApiResponse(DetailSerializer, description="Refused; `detail` says why.")
 
 
+# Endpoints that sign in take no CSRF token, so they take JSON only: a cross-site HTML form (urlencoded or
+# multipart, no CORS preflight) could otherwise sign a victim's browser in to the attacker's account.
+JSON_ONLY = [JukeJSONParser]
+
+
 class PublicAuthView(APIView):
-    """Base for endpoints used before signing in: no authentication (so no CSRF), throttled by scope."""
+    """Base for endpoints used before signing in: no authentication (so no CSRF), JSON only, throttled by scope."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    parser_classes = JSON_ONLY
     throttle_classes = [AuthScopedRateThrottle]
 
 
@@ -204,6 +213,7 @@ class PasswordChangeView(ChangePasswordView):
 
 
 class AccountsLoginView(RegistrationLoginView):
+    parser_classes = JSON_ONLY
     throttle_classes = [AuthScopedRateThrottle]
     throttle_scope = "auth-login"
 
@@ -318,6 +328,8 @@ class SpotifyLoginStartView(APIView):
     @extend_schema(responses={302: OpenApiResponse(description="Redirect to accounts.spotify.com/authorize")})
     def get(self, request, backend):
         _spotify_backend_or_404(backend)
+        if spotify_stub_sign_in_refused():
+            return _spotify_failure(request, SpotifyUnavailable)
         django_request = request._request
         strategy = load_strategy(django_request)
         redirect_uri = reverse(f"{settings.SOCIAL_AUTH_URL_NAMESPACE}:complete", args=(backend,))
@@ -347,6 +359,8 @@ class SpotifyLoginCompleteView(APIView):
     )
     def get(self, request, backend):
         _spotify_backend_or_404(backend)
+        if spotify_stub_sign_in_refused():
+            return _spotify_failure(request, SpotifyUnavailable)
         django_request = request._request
         spotify_oauth_state_restore(
             request=django_request, backend_name=backend, state=django_request.GET.get("state", "")
@@ -355,11 +369,20 @@ class SpotifyLoginCompleteView(APIView):
             response = social_views.complete(django_request, backend)
         except SocialAuthBaseException as error:
             logger.warning("Spotify sign-in failed: %r", error)
+            _restored_sign_in_end(django_request, failed=True)
             return _spotify_failure(request, spotify_error_classify(error=error))
         location = response.get("Location", "") if isinstance(response, HttpResponseRedirect) else ""
-        if location.startswith(settings.SOCIAL_AUTH_LOGIN_ERROR_URL):
+        failed = location.startswith(settings.SOCIAL_AUTH_LOGIN_ERROR_URL)
+        _restored_sign_in_end(django_request, failed=failed)
+        if failed:
             return _spotify_failure(request, SpotifySignInFailed)
         return response
+
+
+def _restored_sign_in_end(django_request, *, failed: bool) -> None:
+    """A sign-in restored from the state cache lasts only as long as the flow: a failed flow signs it out."""
+    if django_request.session.pop(RESTORED_SIGN_IN_SESSION_KEY, None) and failed:
+        logout(django_request)
 
 
 STUB_AUTHORIZE_PAGE = """<!doctype html>
@@ -395,7 +418,7 @@ class StubSpotifyAuthorizeView(APIView):
         },
     )
     def get(self, request):
-        if not settings.SPOTIFY_USE_STUB_DATA:
+        if not settings.SPOTIFY_USE_STUB_DATA or settings.JUKE_RUNTIME_ENV == "production":
             raise Http404("Stub Spotify is off")
         redirect_uri = request.query_params.get("redirect_uri", "")
         state = request.query_params.get("state", "")
@@ -558,7 +581,10 @@ class MusicProfileSearchView(APIView):
         responses=MusicProfileSearchOutputSerializer,
     )
     def get(self, request):
-        users = selectors.user_search_by_profile(query=request.query_params.get("q", ""))
+        query = request.query_params.get("q", "")
+        if "\x00" in query:  # PostgreSQL refuses NUL in text: a 400, not a database error
+            raise ValidationError({"q": ["Must not contain NUL characters."]})
+        users = selectors.user_search_by_profile(query=query)
         return Response(MusicProfileSearchOutputSerializer({"results": users}).data)
 
 

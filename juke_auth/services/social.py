@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth import login
 from django.core.cache import cache
 from django.http import HttpRequest
+from rest_framework.throttling import BaseThrottle
 from social_core.exceptions import AuthProviderError, SocialAuthBaseException
 from social_django.models import UserSocialAuth
 from social_django.utils import load_backend, load_strategy
@@ -16,6 +17,8 @@ from juke_auth.services.tokens import MODEL_BACKEND
 logger = logging.getLogger(__name__)
 
 SPOTIFY = "spotify"
+# Set in a session whose sign-in was restored from the OAuth state cache (for the rest of that callback).
+RESTORED_SIGN_IN_SESSION_KEY = "juke_spotify_restored_sign_in"
 # social-core error codes that mean "Spotify could not be reached or is failing", not "you were refused".
 UNAVAILABLE_CODES = {"connection_failed", "timeout", "tls_error", "unavailable", "rate_limited"}
 
@@ -41,13 +44,29 @@ def _state_cache_key(backend_name: str, state: str) -> str:
     return f"{settings.SOCIAL_AUTH_STATE_CACHE_PREFIX}:{backend_name}:{state}"
 
 
+def _client_address(request: HttpRequest) -> str:
+    # The address throttles use (X-Forwarded-For only as far as NUM_PROXIES trusts it).
+    return BaseThrottle().get_ident(request) or ""
+
+
 def spotify_oauth_state_remember(
-    *, backend_name: str, state: str, user: JukeUser | None, session_key: str, session_value: object
+    *,
+    backend_name: str,
+    state: str,
+    user: JukeUser | None,
+    session_key: str,
+    session_value: object,
+    request: HttpRequest | None = None,
 ) -> None:
-    """Cache the OAuth state for SOCIAL_AUTH_STATE_CACHE_TTL: who was signed in when the flow started, and
-    the session entry social-auth needs at the callback."""
+    """Cache the OAuth state for SOCIAL_AUTH_STATE_CACHE_TTL: who was signed in when the flow started (and from
+    which address), and the session entry social-auth needs at the callback."""
     user_id = user.pk if user is not None and user.is_authenticated else None
-    entry = {"user_id": user_id, "session_key": session_key, "session_value": session_value}
+    entry = {
+        "user_id": user_id,
+        "client": _client_address(request) if request is not None else "",
+        "session_key": session_key,
+        "session_value": session_value,
+    }
     cache.set(_state_cache_key(backend_name, state), entry, settings.SOCIAL_AUTH_STATE_CACHE_TTL)
 
 
@@ -68,10 +87,16 @@ def spotify_oauth_state_restore(*, request: HttpRequest, backend_name: str, stat
     if not session_key or request.session.get(session_key):
         return False
     user_id = entry.get("user_id")
-    if user_id and not request.user.is_authenticated:
+    # Whoever opens the authorize URL finishes the flow, so the starter is signed in again only from the
+    # address that started it: a state sent to someone else must not sign them in as the starter (nor link
+    # their Spotify to the starter's account). A restored sign-in never takes over another user's link
+    # (social_user_relinking) and ends if the flow fails. Residual risk: from a shared address (NAT), an
+    # unlinked Spotify account can still be linked to the starter.
+    if user_id and not request.user.is_authenticated and entry.get("client") == _client_address(request):
         user = JukeUser.objects.filter(pk=user_id, is_active=True).first()
         if user is not None:
             login(request, user, backend=MODEL_BACKEND)
+            request.session[RESTORED_SIGN_IN_SESSION_KEY] = True
     # After login(): it may start a fresh session, and the state must live in the one the callback uses.
     request.session[session_key] = entry.get("session_value")
     return True
@@ -92,6 +117,15 @@ def social_account_set_id_key(*, social: UserSocialAuth, id_key: str) -> UserSoc
     return social
 
 
+def spotify_stub_sign_in_refused() -> bool:
+    """True when Spotify sign-in must be refused: stub Spotify (on whenever no credentials are configured)
+    accepts any token or code, so it never signs anyone in in production."""
+    if settings.SPOTIFY_USE_STUB_DATA and settings.JUKE_RUNTIME_ENV == "production":
+        logger.error("Spotify sign-in refused: stub Spotify mode is on in production")
+        return True
+    return False
+
+
 def spotify_token_sign_in(
     *, request: HttpRequest, access_token: str, refresh_token: str = "", signed_in_user: JukeUser | None = None
 ) -> JukeUser:
@@ -101,10 +135,8 @@ def spotify_token_sign_in(
 
     Raises SpotifyUnavailable or SpotifySignInFailed(message).
     """
-    if settings.SPOTIFY_USE_STUB_DATA and settings.JUKE_RUNTIME_ENV == "production":
-        # The stub accepts any token (and lets the caller choose the Spotify id): never sign anyone in with it
-        # in production.
-        logger.error("Spotify token sign-in refused: stub Spotify mode is on in production")
+    if spotify_stub_sign_in_refused():
+        # The stub accepts any token (and lets the caller choose the Spotify id).
         raise SpotifyUnavailable("Spotify stub mode is on in production.")
     strategy = load_strategy(request)
     backend = load_backend(strategy, SPOTIFY, redirect_uri=None)

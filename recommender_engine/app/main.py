@@ -1,9 +1,14 @@
 """The recommender engine: `uvicorn recommender_engine.app.main:app --port $RECOMMENDER_PORT` from the repo root."""
 
 import logging
+import math
 from contextlib import asynccontextmanager
+from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from recommender_engine.app.api.main import api_router
@@ -32,3 +37,20 @@ app = FastAPI(
     lifespan=lifespan,
 )
 app.include_router(api_router)
+
+
+def _json_safe(value: Any) -> Any:
+    """NaN and infinities (which Python's JSON parser accepts) as strings: JSON cannot carry them."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {key: _json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(item) for item in value]
+    return value
+
+
+@app.exception_handler(RequestValidationError)
+async def validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
+    """FastAPI's 422, except that an invalid NaN or infinity echoed back in `input` no longer turns it into a 500."""
+    return JSONResponse(status_code=422, content={"detail": _json_safe(jsonable_encoder(error.errors()))})
