@@ -45,6 +45,12 @@ DEBUG = IS_DEVELOPMENT and env_bool("DJANGO_DEBUG", True)
 
 BACKEND_PORT = env_port("BACKEND_PORT", 8000)
 RECOMMENDER_PORT = env_port("RECOMMENDER_PORT", 9000)
+# Local defaults in development only: elsewhere they decide redirects, e-mailed links and CORS, so they must be set.
+for _name in ("BACKEND_URL", "FRONTEND_URL"):
+    if not IS_DEVELOPMENT and not env_is_set(_name):
+        raise ImproperlyConfigured(
+            f"{_name} must be set (the public https origin) when JUKE_RUNTIME_ENV={JUKE_RUNTIME_ENV}."
+        )
 BACKEND_URL = env_url("BACKEND_URL", f"http://127.0.0.1:{BACKEND_PORT}")
 FRONTEND_URL = env_url("FRONTEND_URL", "http://127.0.0.1:5173")
 

@@ -1,6 +1,6 @@
 """Spotify: app credentials, stub mode, timeouts."""
 
-from settings.base import RUNNING_TESTS
+from settings.base import IS_DEVELOPMENT, RUNNING_TESTS
 from settings.env import env_bool, env_float, env_int, env_list, env_str
 
 SOCIAL_AUTH_SPOTIFY_KEY = env_str("SOCIAL_AUTH_SPOTIFY_KEY")
@@ -14,7 +14,10 @@ SPOTIFY_CREDENTIALS_SET = bool(SOCIAL_AUTH_SPOTIFY_KEY and SOCIAL_AUTH_SPOTIFY_S
 
 # Stub mode answers every Spotify HTTP call from catalog/spotify_stub, in-process at the transport layer.
 # It is on in tests and whenever no Spotify credentials are configured.
-SPOTIFY_USE_STUB_DATA = RUNNING_TESTS or env_bool("SPOTIFY_USE_STUB_DATA", not SPOTIFY_CREDENTIALS_SET)
+# Outside development the stub is never chosen silently: without credentials Spotify calls fail with clear errors.
+SPOTIFY_USE_STUB_DATA = RUNNING_TESTS or env_bool(
+    "SPOTIFY_USE_STUB_DATA", not SPOTIFY_CREDENTIALS_SET and IS_DEVELOPMENT
+)
 if SPOTIFY_USE_STUB_DATA and not SPOTIFY_CREDENTIALS_SET:
     SOCIAL_AUTH_SPOTIFY_KEY = "stub-client-id"
     SOCIAL_AUTH_SPOTIFY_SECRET = "stub-client-secret"

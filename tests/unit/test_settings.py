@@ -39,6 +39,15 @@ def settings_with_env(**env: str) -> dict:
     [
         ({"JUKE_RUNTIME_ENV": "qa"}, "JUKE_RUNTIME_ENV"),
         ({"JUKE_RUNTIME_ENV": "production"}, "DJANGO_SECRET_KEY"),
+        ({"JUKE_RUNTIME_ENV": "production", "DJANGO_SECRET_KEY": PRODUCTION_KEY}, "BACKEND_URL"),
+        (
+            {
+                "JUKE_RUNTIME_ENV": "production",
+                "DJANGO_SECRET_KEY": PRODUCTION_KEY,
+                "BACKEND_URL": "https://api.example",
+            },
+            "FRONTEND_URL",
+        ),
         ({"JUKE_RUNTIME_ENV": "staging", "DJANGO_SECRET_KEY": "dev-only-insecure-key-change-me"}, "DJANGO_SECRET_KEY"),
         ({"BACKEND_PORT": "eighty"}, "BACKEND_PORT"),
         ({"POSTGRES_NAME": "juke", "POSTGRES_PORT": "5432x"}, "POSTGRES_PORT"),
@@ -110,19 +119,31 @@ def test_csrf_trusted_origins_follow_the_cors_origins():
     assert values["csrf"] == ["https://a.example", "https://b.example"]
 
 
+PRODUCTION = {
+    "JUKE_RUNTIME_ENV": "production",
+    "DJANGO_SECRET_KEY": PRODUCTION_KEY,
+    "BACKEND_URL": "https://api.juke.example",
+    "FRONTEND_URL": "https://juke.example",
+}
+
+
 def test_production_is_not_debug_and_uses_smtp():
-    values = settings_with_env(JUKE_RUNTIME_ENV="production", DJANGO_SECRET_KEY=PRODUCTION_KEY)
+    values = settings_with_env(**PRODUCTION)
 
     assert values["debug"] is False
     assert values["email"] == "django.core.mail.backends.smtp.EmailBackend"
+
+
+def test_production_never_falls_back_to_the_spotify_stub_silently():
+    assert settings_with_env(**PRODUCTION)["stub"] is False
+    assert settings_with_env(**PRODUCTION, SPOTIFY_USE_STUB_DATA="true")["stub"] is True
 
 
 def test_production_settings_pass_the_deploy_check():
     clean = {key: value for key, value in os.environ.items() if key in ("PATH", "HOME", "LANG")}
     clean.update(
         JUKE_ENV_FILE=os.devnull,
-        JUKE_RUNTIME_ENV="production",
-        DJANGO_SECRET_KEY=PRODUCTION_KEY,
+        **PRODUCTION,
         DJANGO_ALLOWED_HOSTS="api.juke.example",
         SQLITE_PATH=os.path.join(os.environ.get("TMPDIR", "/tmp"), "deploy.db"),
     )
