@@ -12,10 +12,13 @@ tests can interrupt a crawl mid-way.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import random
+import re
 import time
+from collections.abc import Callable
 from functools import cache
 
 from catalog.spotify_stub.transport import StubRequest, StubResponse, error, route
@@ -174,6 +177,16 @@ def _authorised(request: StubRequest) -> StubResponse | None:
     return None
 
 
+def app_token_required(handler: Callable[[StubRequest, re.Match], StubResponse]):
+    """Answer 401 like Spotify unless the request carries a bearer token (and apply the stub's latency)."""
+
+    @functools.wraps(handler)
+    def guarded(request: StubRequest, match: re.Match) -> StubResponse:
+        return _authorised(request) or handler(request, match)
+
+    return guarded
+
+
 def _int(request: StubRequest, name: str, default: int, low: int, high: int) -> int | StubResponse:
     raw = request.query.get(name)
     if raw in (None, ""):
@@ -261,10 +274,8 @@ def _search_matches(query: str, kind: str) -> list[dict]:
 
 
 @route("GET", API, r"/v1/search/?")
+@app_token_required
 def search(request: StubRequest, match) -> StubResponse:
-    denied = _authorised(request)
-    if denied:
-        return denied
     query = request.query.get("q", "")
     if not query.strip():
         return error(400, "No search query")
@@ -284,19 +295,15 @@ def search(request: StubRequest, match) -> StubResponse:
 
 
 @route("GET", API, r"/v1/artists/(?P<id>[^/]+)/?")
+@app_token_required
 def artist(request: StubRequest, match) -> StubResponse:
-    denied = _authorised(request)
-    if denied:
-        return denied
     item = _lookup("artists", match["id"])
     return item if isinstance(item, StubResponse) else StubResponse(200, item)
 
 
 @route("GET", API, r"/v1/artists/?")
+@app_token_required
 def several_artists(request: StubRequest, match) -> StubResponse:
-    denied = _authorised(request)
-    if denied:
-        return denied
     ids = [value for value in request.query.get("ids", "").split(",") if value]
     if not ids or len(ids) > 50:
         return error(400, "Invalid ids")
@@ -304,10 +311,8 @@ def several_artists(request: StubRequest, match) -> StubResponse:
 
 
 @route("GET", API, r"/v1/artists/(?P<id>[^/]+)/albums/?")
+@app_token_required
 def artist_albums(request: StubRequest, match) -> StubResponse:
-    denied = _authorised(request)
-    if denied:
-        return denied
     item = _lookup("artists", match["id"])
     if isinstance(item, StubResponse):
         return item
@@ -318,10 +323,8 @@ def artist_albums(request: StubRequest, match) -> StubResponse:
 
 
 @route("GET", API, r"/v1/artists/(?P<id>[^/]+)/top-tracks/?")
+@app_token_required
 def artist_top_tracks(request: StubRequest, match) -> StubResponse:
-    denied = _authorised(request)
-    if denied:
-        return denied
     item = _lookup("artists", match["id"])
     if isinstance(item, StubResponse):
         return item
@@ -336,19 +339,15 @@ def artist_top_tracks(request: StubRequest, match) -> StubResponse:
 
 
 @route("GET", API, r"/v1/albums/(?P<id>[^/]+)/?")
+@app_token_required
 def album(request: StubRequest, match) -> StubResponse:
-    denied = _authorised(request)
-    if denied:
-        return denied
     item = _lookup("albums", match["id"])
     return item if isinstance(item, StubResponse) else StubResponse(200, _full_album(item))
 
 
 @route("GET", API, r"/v1/albums/?")
+@app_token_required
 def several_albums(request: StubRequest, match) -> StubResponse:
-    denied = _authorised(request)
-    if denied:
-        return denied
     ids = [value for value in request.query.get("ids", "").split(",") if value]
     if not ids or len(ids) > 20:
         return error(400, "Invalid ids")
@@ -357,10 +356,8 @@ def several_albums(request: StubRequest, match) -> StubResponse:
 
 
 @route("GET", API, r"/v1/albums/(?P<id>[^/]+)/tracks/?")
+@app_token_required
 def album_tracks(request: StubRequest, match) -> StubResponse:
-    denied = _authorised(request)
-    if denied:
-        return denied
     item = _lookup("albums", match["id"])
     if isinstance(item, StubResponse):
         return item
@@ -370,19 +367,15 @@ def album_tracks(request: StubRequest, match) -> StubResponse:
 
 
 @route("GET", API, r"/v1/tracks/(?P<id>[^/]+)/?")
+@app_token_required
 def track(request: StubRequest, match) -> StubResponse:
-    denied = _authorised(request)
-    if denied:
-        return denied
     item = _lookup("tracks", match["id"])
     return item if isinstance(item, StubResponse) else StubResponse(200, item)
 
 
 @route("GET", API, r"/v1/tracks/?")
+@app_token_required
 def several_tracks(request: StubRequest, match) -> StubResponse:
-    denied = _authorised(request)
-    if denied:
-        return denied
     ids = [value for value in request.query.get("ids", "").split(",") if value]
     if not ids or len(ids) > 50:
         return error(400, "Invalid ids")
@@ -390,18 +383,14 @@ def several_tracks(request: StubRequest, match) -> StubResponse:
 
 
 @route("GET", API, r"/v1/recommendations/available-genre-seeds/?")
+@app_token_required
 def genre_seeds(request: StubRequest, match) -> StubResponse:
-    denied = _authorised(request)
-    if denied:
-        return denied
     return StubResponse(200, {"genres": sorted(GENRES)})
 
 
 @route("GET", API, r"/v1/browse/categories/?")
+@app_token_required
 def categories(request: StubRequest, match) -> StubResponse:
-    denied = _authorised(request)
-    if denied:
-        return denied
     items = [
         {
             "id": spotify_id_for(f"category:{name}")[:12].lower(),
@@ -438,19 +427,15 @@ def _audio_features(track_id: str) -> dict:
 
 
 @route("GET", API, r"/v1/audio-features/(?P<id>[^/]+)/?")
+@app_token_required
 def audio_features(request: StubRequest, match) -> StubResponse:
-    denied = _authorised(request)
-    if denied:
-        return denied
     item = _lookup("tracks", match["id"])
     return item if isinstance(item, StubResponse) else StubResponse(200, _audio_features(item["id"]))
 
 
 @route("GET", API, r"/v1/audio-features/?")
+@app_token_required
 def several_audio_features(request: StubRequest, match) -> StubResponse:
-    denied = _authorised(request)
-    if denied:
-        return denied
     ids = [value for value in request.query.get("ids", "").split(",") if value]
     if not ids or len(ids) > 100:
         return error(400, "Invalid ids")
