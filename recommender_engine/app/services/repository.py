@@ -10,7 +10,7 @@ import json
 import logging
 import sqlite3
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -103,7 +103,59 @@ class Repository(ABC):
         """Release connections."""
 
 
-class PostgresRepository(Repository):
+class SqlRepository(Repository):
+    """The queries both databases share. Subclasses give the driver: `_run`, the parameter placeholder, how a
+    stored datetime reads back, and the batched embedding load."""
+
+    PLACEHOLDER = "%s"
+
+    @abstractmethod
+    def _run(self, function: Callable[[Any], Any]) -> Any:
+        """Call `function(connection)`; driver errors become RepositoryUnavailable."""
+
+    def _read_time(self, value: Any) -> datetime:
+        return value
+
+    def table_states(self) -> dict[str, TableState]:
+        """Row count and newest modified_at of each embedding table."""
+        parts = [
+            f"SELECT '{resource}', count(*), max(modified_at) FROM {table}"
+            for resource, (table, _, _) in TABLES.items()
+        ]
+        rows = self._run(lambda connection: connection.execute(" UNION ALL ".join(parts)).fetchall())
+        return {
+            resource: TableState(count, self._read_time(newest) if newest else None) for resource, count, newest in rows
+        }
+
+    def active_model(self) -> ActiveModel | None:
+        """Version and dimension of the active model artifact (without its payload), or None."""
+        row = self._run(
+            lambda connection: connection.execute(
+                f"SELECT version, dimension FROM {ARTIFACT_TABLE} WHERE is_active ORDER BY created_at DESC LIMIT 1"
+            ).fetchone()
+        )
+        return ActiveModel(row[0], int(row[1])) if row else None
+
+    def model_payload(self, version: str) -> dict[str, Any]:
+        """The payload of the model artifact `version`."""
+        row = self._run(
+            lambda connection: connection.execute(
+                f"SELECT payload FROM {ARTIFACT_TABLE} WHERE version = {self.PLACEHOLDER}", (version,)
+            ).fetchone()
+        )
+        if row is None:
+            raise RepositoryUnavailable(f"Model artifact {version} disappeared.")
+        return row[0] if isinstance(row[0], dict) else json.loads(row[0])  # PostgreSQL decodes JSON, SQLite not
+
+    def embedding_ids(self, resource: str) -> list[int]:
+        """The ids of every embedding row of a resource type (to drop deleted rows without a full reload)."""
+        table = TABLES[resource][0]
+        return [
+            row[0] for row in self._run(lambda connection: connection.execute(f"SELECT id FROM {table}").fetchall())
+        ]
+
+
+class PostgresRepository(SqlRepository):
     """PostgreSQL through a small psycopg connection pool; bytea is fetched in binary, in big server-side batches."""
 
     def __init__(self, settings: Settings):
@@ -132,37 +184,11 @@ class PostgresRepository(Repository):
         except (psycopg.Error, PoolTimeout, OSError) as error:
             raise RepositoryUnavailable(str(error).strip() or type(error).__name__) from error
 
-    def table_states(self) -> dict[str, TableState]:
-        parts = [
-            f"SELECT '{resource}', count(*), max(modified_at) FROM {table}"
-            for resource, (table, _, _) in TABLES.items()
-        ]
-        rows = self._run(lambda connection: connection.execute(" UNION ALL ".join(parts)).fetchall())
-        return {resource: TableState(count, newest) for resource, count, newest in rows}
-
-    def active_model(self) -> ActiveModel | None:
-        row = self._run(
-            lambda connection: connection.execute(
-                f"SELECT version, dimension FROM {ARTIFACT_TABLE} WHERE is_active ORDER BY created_at DESC LIMIT 1"
-            ).fetchone()
-        )
-        return ActiveModel(row[0], int(row[1])) if row else None
-
-    def model_payload(self, version: str) -> dict[str, Any]:
-        row = self._run(
-            lambda connection: connection.execute(
-                f"SELECT payload FROM {ARTIFACT_TABLE} WHERE version = %s", (version,)
-            ).fetchone()
-        )
-        if row is None:
-            raise RepositoryUnavailable(f"Model artifact {version} disappeared.")
-        return row[0] if isinstance(row[0], dict) else json.loads(row[0])
-
     def iter_embeddings(self, resource: str, since: datetime | None, batch_size: int) -> Iterator[EmbeddingRows]:
         import psycopg
         from psycopg_pool import PoolTimeout
 
-        sql = _embedding_query(resource, "%s" if since else None, "e.metadata::text")
+        sql = _embedding_query(resource, self.PLACEHOLDER if since else None, "e.metadata::text")
         try:
             with (
                 self._pool.connection(timeout=self._timeout) as connection,
@@ -174,13 +200,6 @@ class PostgresRepository(Repository):
                     yield _rows_to_batch(rows)
         except (psycopg.Error, PoolTimeout, OSError) as error:
             raise RepositoryUnavailable(str(error).strip() or type(error).__name__) from error
-
-    def embedding_ids(self, resource: str) -> list[int]:
-        table = TABLES[resource][0]
-        rows = self._run(
-            lambda connection: connection.cursor(binary=True).execute(f"SELECT id FROM {table}").fetchall()
-        )
-        return [row[0] for row in rows]
 
     def close(self) -> None:
         self._pool.close()
@@ -196,12 +215,17 @@ def _sqlite_time(value: str | datetime) -> datetime:
     return _aware(parsed).astimezone(UTC)
 
 
-class SqliteRepository(Repository):
+class SqliteRepository(SqlRepository):
     """The embedded default: the SQLite file Django writes, opened read-only per operation (WAL allows that)."""
 
     def __init__(self, settings: Settings):
         self._path = settings.sqlite_file
         self._timeout = settings.RECOMMENDER_DB_TIMEOUT
+
+    PLACEHOLDER = "?"
+
+    def _read_time(self, value: Any) -> datetime:
+        return _sqlite_time(value)
 
     def _connect(self) -> sqlite3.Connection:
         uri = Path(self._path).resolve().as_uri() + "?mode=ro"  # read-only: the engine never writes
@@ -217,42 +241,8 @@ class SqliteRepository(Repository):
         except sqlite3.Error as error:
             raise RepositoryUnavailable(f"{error} ({self._path})") from error
 
-    def table_states(self) -> dict[str, TableState]:
-        parts = [
-            f"SELECT '{resource}', count(*), max(modified_at) FROM {table}"
-            for resource, (table, _, _) in TABLES.items()
-        ]
-        rows = self._run(lambda connection: connection.execute(" UNION ALL ".join(parts)).fetchall())
-        return {
-            resource: TableState(count, _sqlite_time(newest) if newest else None) for resource, count, newest in rows
-        }
-
-    def active_model(self) -> ActiveModel | None:
-        row = self._run(
-            lambda connection: connection.execute(
-                f"SELECT version, dimension FROM {ARTIFACT_TABLE} WHERE is_active ORDER BY created_at DESC LIMIT 1"
-            ).fetchone()
-        )
-        return ActiveModel(row[0], int(row[1])) if row else None
-
-    def model_payload(self, version: str) -> dict[str, Any]:
-        row = self._run(
-            lambda connection: connection.execute(
-                f"SELECT payload FROM {ARTIFACT_TABLE} WHERE version = ?", (version,)
-            ).fetchone()
-        )
-        if row is None:
-            raise RepositoryUnavailable(f"Model artifact {version} disappeared.")
-        return json.loads(row[0]) if isinstance(row[0], str | bytes) else row[0]
-
-    def embedding_ids(self, resource: str) -> list[int]:
-        table = TABLES[resource][0]
-        return [
-            row[0] for row in self._run(lambda connection: connection.execute(f"SELECT id FROM {table}").fetchall())
-        ]
-
     def iter_embeddings(self, resource: str, since: datetime | None, batch_size: int) -> Iterator[EmbeddingRows]:
-        sql = _embedding_query(resource, "?" if since else None, "e.metadata")
+        sql = _embedding_query(resource, self.PLACEHOLDER if since else None, "e.metadata")
         # Django's SQLite datetime text: compare as text in the same naive-UTC format.
         parameters = (since.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" "),) if since else ()
         try:
