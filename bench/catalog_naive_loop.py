@@ -18,10 +18,15 @@ import django  # noqa: E402
 
 django.setup()
 
-from catalog.models import Album, Artist, Genre, Track  # noqa: E402
+from catalog.models import (  # noqa: E402
+    Album,
+    Artist,
+    Genre,
+    Track,
+    TrackAudioFeatures,  # noqa: E402
+)
 from catalog.services.dates import release_date_parse  # noqa: E402
 from catalog.services.import_csv import FEATURE_FIELDS, synthetic_artist_id  # noqa: E402
-from recommender.models import TrackAudioFeatures  # noqa: E402
 
 
 def main() -> None:

@@ -53,10 +53,14 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 
-from catalog.models import Album, Track  # noqa: E402
+from catalog.models import (  # noqa: E402
+    Album,
+    Track,
+    TrackAudioFeatures,  # noqa: E402
+)
 from juke_ml.model import fit_model, hashed_vector, l2_normalise  # noqa: E402
 from juke_ml.query import build_query_vector  # noqa: E402
-from recommender.models import TrackAudioFeatures, TrackEmbedding  # noqa: E402
+from recommender.models import TrackEmbedding  # noqa: E402
 from recommender.selectors import model_artifact_get_active  # noqa: E402
 from recommender.services.embeddings import AUDIO_FEATURE_FIELDS, model_get_active  # noqa: E402
 

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from catalog.models import Album, Artist, Genre, Track
+from catalog.models import Album, Artist, Genre, Track, TrackAudioFeatures
 
 
 class CatalogItemAdmin(admin.ModelAdmin):
@@ -38,3 +38,11 @@ class TrackAdmin(CatalogItemAdmin):
     list_filter = ["explicit"]
     list_select_related = ["album"]
     raw_id_fields = ["album", "artists"]
+
+
+@admin.register(TrackAudioFeatures)
+class TrackAudioFeaturesAdmin(admin.ModelAdmin):
+    list_display = ["track", "danceability", "energy", "valence", "tempo", "modified_at"]
+    list_filter = ["mode", "key", "time_signature"]
+    search_fields = ["track__name", "track__spotify_id"]
+    raw_id_fields = ["track"]

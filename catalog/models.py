@@ -78,3 +78,45 @@ class Track(CatalogItem):
     class Meta:
         ordering = ["name", "id"]
         indexes = [models.Index(fields=["name", "id"])]
+
+
+class TrackAudioFeatures(models.Model):
+    """Spotify's twelve audio features of one track."""
+
+    # Every export carries these eleven; time_signature is missing from some (e.g. spotify_songs.csv).
+    REQUIRED_FEATURES = (
+        "danceability",
+        "energy",
+        "key",
+        "loudness",
+        "mode",
+        "speechiness",
+        "acousticness",
+        "instrumentalness",
+        "liveness",
+        "valence",
+        "tempo",
+    )
+    FEATURES = (*REQUIRED_FEATURES, "time_signature")
+
+    track = models.OneToOneField(Track, on_delete=models.CASCADE, related_name="audio_features")
+    danceability = models.FloatField()
+    energy = models.FloatField()
+    key = models.SmallIntegerField(help_text="Pitch class 0-11; -1 when unknown.")
+    loudness = models.FloatField()
+    mode = models.SmallIntegerField()
+    speechiness = models.FloatField()
+    acousticness = models.FloatField()
+    instrumentalness = models.FloatField()
+    liveness = models.FloatField()
+    valence = models.FloatField()
+    tempo = models.FloatField()
+    time_signature = models.SmallIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    modified_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "track audio features"
+
+    def __str__(self) -> str:
+        return f"Audio features of track {self.track_id}"

@@ -10,9 +10,9 @@ from dataclasses import asdict
 
 from celery import shared_task
 
-from catalog.api_clients.errors import TRANSIENT_SPOTIFY_ERRORS
 from catalog.services.crawl import catalog_crawl
 from catalog.services.genres import featured_genres_refresh, genre_sync_from_spotify
+from integrations.spotify.errors import TRANSIENT_SPOTIFY_ERRORS
 
 RETRY_POLICY = {
     "autoretry_for": TRANSIENT_SPOTIFY_ERRORS,

@@ -1,4 +1,3 @@
-from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
 from catalog import views
@@ -9,7 +8,4 @@ router.register("artists", views.ArtistViewSet, basename="artist")
 router.register("albums", views.AlbumViewSet, basename="album")
 router.register("tracks", views.TrackViewSet, basename="track")
 
-urlpatterns = [
-    path("playback/", include("catalog.playback_urls")),
-    *router.urls,
-]
+urlpatterns = router.urls

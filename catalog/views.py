@@ -18,7 +18,6 @@ from rest_framework.permissions import IsAdminUser, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from catalog.api_clients.errors import SpotifyError, api_error_for
 from catalog.models import Album, Artist, Genre, Track
 from catalog.pagination import CatalogPagination
 from catalog.selectors import album_list, artist_list, genre_list, track_list
@@ -34,6 +33,7 @@ from catalog.serializers import (
 from catalog.services.external import external_detail, external_search
 from catalog.services.genres import featured_genres_get
 from catalog.services.tasks import genre_sync_enqueue
+from integrations.spotify.errors import SpotifyError, api_error_for
 
 TRUE_VALUES = {"true", "1", "yes", "on"}
 FALSE_VALUES = {"false", "0", "no", "off", ""}

@@ -10,6 +10,8 @@ from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from core.errors import DomainError, ErrorKind
+
 logger = logging.getLogger(__name__)
 
 
@@ -25,9 +27,30 @@ class BadGateway(APIException):
     default_code = "bad_gateway"
 
 
+STATUS_BY_KIND = {
+    ErrorKind.INVALID: status.HTTP_400_BAD_REQUEST,
+    ErrorKind.NOT_AUTHENTICATED: status.HTTP_401_UNAUTHORIZED,
+    ErrorKind.FORBIDDEN: status.HTTP_403_FORBIDDEN,
+    ErrorKind.NOT_FOUND: status.HTTP_404_NOT_FOUND,
+    ErrorKind.CONFLICT: status.HTTP_409_CONFLICT,
+    ErrorKind.RATE_LIMITED: status.HTTP_429_TOO_MANY_REQUESTS,
+    ErrorKind.UNAVAILABLE: status.HTTP_503_SERVICE_UNAVAILABLE,
+    ErrorKind.BAD_UPSTREAM: status.HTTP_502_BAD_GATEWAY,
+}
+
+
+def domain_error_response(exc: DomainError) -> Response:
+    """The HTTP answer for a domain error: its kind's status, `{detail, code, ...extra}` or `{field: [detail]}`."""
+    body = {exc.field: [exc.detail]} if exc.field else {"detail": exc.detail, "code": exc.code, **exc.extra}
+    headers = {"Retry-After": str(max(1, round(exc.retry_after)))} if exc.retry_after else None
+    return Response(body, status=STATUS_BY_KIND[exc.kind], headers=headers)
+
+
 def api_exception_handler(exc, context):
-    """DRF's handler, plus: a lost database connection is a 503 with a clear message, not a 500; a body over
-    the upload limit is a 413 with a `detail`."""
+    """DRF's handler, plus: domain errors by kind; a lost database connection is a 503 with a clear message,
+    not a 500; a body over the upload limit is a 413 with a `detail`."""
+    if isinstance(exc, DomainError):
+        return domain_error_response(exc)
     response = exception_handler(exc, context)
     if response is None and isinstance(exc, RequestDataTooBig):
         # Django's limit (DATA_UPLOAD_MAX_MEMORY_SIZE); without this it is an HTML 400 page.

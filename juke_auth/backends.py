@@ -7,7 +7,7 @@ from social_core.backends.spotify import SpotifyOAuth2
 from social_core.exceptions import AuthConfigurationError, AuthProviderError
 from social_core.utils import http_error
 
-from catalog.api_clients.http import spotify_http_session
+from integrations.spotify.http import spotify_http_session
 
 
 class JukeSpotifyOAuth2(SpotifyOAuth2):

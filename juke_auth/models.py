@@ -46,6 +46,9 @@ class MusicProfile(models.Model):
     clout = models.FloatField(
         default=0.0, help_text="0-1 standing in the community; computed, never written by clients."
     )
+    listens_public = models.BooleanField(
+        default=False, help_text="Whether other users may read this listener's listening history."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     modified_at = models.DateTimeField(auto_now=True)
 

@@ -1,7 +1,7 @@
 import numpy as np
 from django.contrib import admin
 
-from recommender.models import AlbumEmbedding, ArtistEmbedding, ModelArtifact, TrackAudioFeatures, TrackEmbedding
+from recommender.models import AlbumEmbedding, ArtistEmbedding, ModelArtifact, TrackEmbedding
 
 
 @admin.register(ModelArtifact)
@@ -51,11 +51,3 @@ class AlbumEmbeddingAdmin(EmbeddingAdmin):
 class ArtistEmbeddingAdmin(EmbeddingAdmin):
     item_field = "artist"
     raw_id_fields = ["artist"]
-
-
-@admin.register(TrackAudioFeatures)
-class TrackAudioFeaturesAdmin(admin.ModelAdmin):
-    list_display = ["track", "danceability", "energy", "valence", "tempo", "modified_at"]
-    list_filter = ["mode", "key", "time_signature"]
-    search_fields = ["track__name", "track__spotify_id"]
-    raw_id_fields = ["track"]

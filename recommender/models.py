@@ -1,4 +1,4 @@
-"""Embeddings of catalog items, the audio features they are computed from, and trained model artifacts.
+"""Embeddings of catalog items and trained model artifacts.
 
 The recommender engine (a separate process) reads these tables directly: keep the column names stable.
 Vectors are stored as raw little-endian float32 bytes (`numpy.frombuffer(vector, "<f4")`), L2-normalised.
@@ -54,45 +54,3 @@ class AlbumEmbedding(Embedding):
 
 class TrackEmbedding(Embedding):
     track = models.OneToOneField(Track, on_delete=models.CASCADE, related_name="embedding")
-
-
-class TrackAudioFeatures(models.Model):
-    """Spotify's twelve audio features of one track."""
-
-    # Every export carries these eleven; time_signature is missing from some (e.g. spotify_songs.csv).
-    REQUIRED_FEATURES = (
-        "danceability",
-        "energy",
-        "key",
-        "loudness",
-        "mode",
-        "speechiness",
-        "acousticness",
-        "instrumentalness",
-        "liveness",
-        "valence",
-        "tempo",
-    )
-    FEATURES = (*REQUIRED_FEATURES, "time_signature")
-
-    track = models.OneToOneField(Track, on_delete=models.CASCADE, related_name="audio_features")
-    danceability = models.FloatField()
-    energy = models.FloatField()
-    key = models.SmallIntegerField(help_text="Pitch class 0-11; -1 when unknown.")
-    loudness = models.FloatField()
-    mode = models.SmallIntegerField()
-    speechiness = models.FloatField()
-    acousticness = models.FloatField()
-    instrumentalness = models.FloatField()
-    liveness = models.FloatField()
-    valence = models.FloatField()
-    tempo = models.FloatField()
-    time_signature = models.SmallIntegerField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    modified_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        verbose_name_plural = "track audio features"
-
-    def __str__(self) -> str:
-        return f"Audio features of track {self.track_id}"

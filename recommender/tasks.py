@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from catalog.api_clients.errors import TRANSIENT_SPOTIFY_ERRORS
+from integrations.spotify.errors import TRANSIENT_SPOTIFY_ERRORS
 from recommender.services.audio_features import audio_features_ingest
 from recommender.services.embeddings import embeddings_sync, embeddings_sync_stale
 

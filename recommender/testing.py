@@ -12,8 +12,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from catalog.models import Track
-from recommender.models import TrackAudioFeatures
+from catalog.models import Track, TrackAudioFeatures
 
 FEATURES = TrackAudioFeatures.REQUIRED_FEATURES
 

@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "core",
     "juke_auth",
     "catalog",
+    "playback",
+    "listening",
     "recommender",
 ]
 

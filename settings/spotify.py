@@ -12,7 +12,7 @@ SOCIAL_AUTH_SPOTIFY_SCOPE = env_list(
 )
 SPOTIFY_CREDENTIALS_SET = bool(SOCIAL_AUTH_SPOTIFY_KEY and SOCIAL_AUTH_SPOTIFY_SECRET)
 
-# Stub mode answers every Spotify HTTP call from catalog/spotify_stub, in-process at the transport layer.
+# Stub mode answers every Spotify HTTP call from spotify_stub, in-process at the transport layer.
 # It is on in tests and whenever no Spotify credentials are configured.
 # Outside development the stub is never chosen silently: without credentials Spotify calls fail with clear errors.
 SPOTIFY_USE_STUB_DATA = RUNNING_TESTS or env_bool(

@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", ApiRootView.as_view(), name="api-root"),
     path("api/v1/", include("juke_auth.urls")),
+    path("api/v1/playback/", include("playback.urls")),
     path("api/v1/", include("catalog.urls")),
     path("api/v1/", include("recommender.urls")),
 ]

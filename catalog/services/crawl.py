@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count
 
-from catalog.api_clients.errors import TRANSIENT_SPOTIFY_ERRORS, SpotifyError
-from catalog.api_clients.spotify_catalog import SpotifyAlbum, SpotifyCatalogClient, get_spotify_catalog_client
 from catalog.models import Album
 from catalog.services.ingest import albums_upsert, artists_upsert, tracks_upsert
+from integrations.spotify.catalog import SpotifyAlbum, SpotifyCatalogClient, get_spotify_catalog_client
+from integrations.spotify.errors import TRANSIENT_SPOTIFY_ERRORS, SpotifyError
 
 logger = logging.getLogger(__name__)
 

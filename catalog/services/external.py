@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from catalog.api_clients.spotify_catalog import SpotifyCatalogClient, get_spotify_catalog_client
 from catalog.models import Album, Artist, Track
 from catalog.selectors import items_by_spotify_ids
 from catalog.services.ingest import albums_upsert, artists_upsert, tracks_upsert
+from integrations.spotify.catalog import SpotifyCatalogClient, get_spotify_catalog_client
 
 KINDS = {Artist: "artist", Album: "album", Track: "track"}
 

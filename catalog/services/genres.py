@@ -11,10 +11,10 @@ from pathlib import Path
 from django.conf import settings
 from django.core.cache import cache
 
-from catalog.api_clients.errors import SpotifyError, SpotifyNotFound
-from catalog.api_clients.spotify_catalog import SpotifyCatalogClient, get_spotify_catalog_client
 from catalog.models import Genre
 from catalog.services.ingest import genres_ensure
+from integrations.spotify.catalog import SpotifyCatalogClient, get_spotify_catalog_client
+from integrations.spotify.errors import SpotifyError, SpotifyNotFound
 
 logger = logging.getLogger(__name__)
 

@@ -38,10 +38,9 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
-from catalog.models import Album, Artist, Genre, Track
+from catalog.models import Album, Artist, Genre, Track, TrackAudioFeatures
 from catalog.services.dates import InvalidReleaseDate, release_date_parse
 from catalog.services.ingest import genres_ensure, links_insert, rows_fetch, rows_upsert
-from recommender.models import TrackAudioFeatures
 
 FEATURE_FIELDS = list(TrackAudioFeatures.REQUIRED_FEATURES)
 INT_FEATURES = {"key", "mode"}

@@ -11,9 +11,9 @@ from collections.abc import Iterable, Sequence
 from django.db import models, transaction
 from django.utils import timezone
 
-from catalog.api_clients.spotify_catalog import SpotifyAlbum, SpotifyArtist, SpotifyArtistRef, SpotifyTrack
 from catalog.models import Album, Artist, Genre, Track
 from catalog.services.dates import InvalidReleaseDate, release_date_parse
+from integrations.spotify.catalog import SpotifyAlbum, SpotifyArtist, SpotifyArtistRef, SpotifyTrack
 
 BATCH_SIZE = 1000
 ALBUM_TYPES = {choice.lower(): choice for choice in Album.AlbumType.values}

@@ -13,10 +13,9 @@ from typing import Any, Protocol
 
 from django.db import transaction
 
-from catalog.api_clients.errors import SpotifyAuthError
-from catalog.api_clients.spotify_catalog import get_spotify_catalog_client
-from catalog.models import Track
-from recommender.models import TrackAudioFeatures
+from catalog.models import Track, TrackAudioFeatures
+from integrations.spotify.catalog import get_spotify_catalog_client
+from integrations.spotify.errors import SpotifyAuthError
 
 logger = logging.getLogger(__name__)
 

@@ -18,9 +18,9 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from catalog.models import Album, Artist, Genre, Track
+from catalog.models import Album, Artist, Genre, Track, TrackAudioFeatures
 from juke_ml.model import MusicModel
-from recommender.models import AlbumEmbedding, ArtistEmbedding, TrackAudioFeatures, TrackEmbedding
+from recommender.models import AlbumEmbedding, ArtistEmbedding, TrackEmbedding
 from recommender.selectors import model_artifact_active_version, model_artifact_get_active
 
 logger = logging.getLogger(__name__)

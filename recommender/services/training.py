@@ -12,9 +12,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from catalog.models import Artist, Genre, Track
+from catalog.models import Artist, Genre, Track, TrackAudioFeatures
 from juke_ml.model import MusicModel, fit_model
-from recommender.models import ModelArtifact, TrackAudioFeatures
+from recommender.models import ModelArtifact
 from recommender.selectors import model_artifact_get_active
 from recommender.services.embeddings import (
     AUDIO_FEATURE_FIELDS,

@@ -5,8 +5,8 @@ import requests
 import responses
 from social_django.models import UserSocialAuth
 
-from catalog.spotify_stub.accounts import stub_user_id_for_token
 from juke_auth.models import JukeUser
+from spotify_stub.accounts import stub_user_id_for_token
 from tests.factories_auth import UserFactory, fresh_cache, token_client  # noqa: F401 - fixtures
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]

@@ -1,6 +1,6 @@
 """Sign in with Spotify in the browser: the real social-auth redirect flow, Spotify faked at HTTP level.
 
-The stub Spotify (catalog/spotify_stub) answers the token exchange and /v1/me in stub mode; error paths
+The stub Spotify (spotify_stub) answers the token exchange and /v1/me in stub mode; error paths
 switch stub mode off and answer Spotify's real URLs with `responses`.
 """
 
@@ -12,8 +12,8 @@ import responses
 from django.core.cache import cache
 from social_django.models import UserSocialAuth
 
-from catalog.spotify_stub.accounts import stub_user_id_for_code
 from juke_auth.models import JukeUser
+from spotify_stub.accounts import stub_user_id_for_code
 from tests.factories_auth import PASSWORD, UserFactory, fresh_cache, token_client  # noqa: F401 - fixtures
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]

@@ -6,12 +6,12 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from catalog.services.playback_providers import (
+from playback.services.providers import (
     SpotifyPlaybackProvider,
     playback_provider_register,
     playback_provider_unregister,
 )
-from catalog.services.playback_types import PlaybackDevice, PlaybackProvider, PlaybackState, PlaybackTrack
+from playback.types import PlaybackDevice, PlaybackProvider, PlaybackState, PlaybackTrack
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ import pytest
 from rest_framework.test import APIClient
 from social_django.models import UserSocialAuth
 
-from catalog.spotify_stub.accounts import stub_user_id_for_code
+from spotify_stub.accounts import stub_user_id_for_code
 from tests.factories_auth import PASSWORD, UserFactory, fresh_cache  # noqa: F401 - fixture
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]

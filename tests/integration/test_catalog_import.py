@@ -8,9 +8,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from catalog.models import Album, Artist, Genre, Track
+from catalog.models import Album, Artist, Genre, Track, TrackAudioFeatures
 from catalog.services.import_csv import catalog_import_csv, synthetic_artist_id
-from recommender.models import TrackAudioFeatures
 
 pytestmark = pytest.mark.django_db
 

@@ -4,12 +4,12 @@ import pytest
 import responses
 from django.core.management import call_command
 
-from catalog.api_clients.errors import SpotifyNotFound, SpotifyUnavailable
-from catalog.api_clients.spotify_catalog import SpotipyCatalogClient
 from catalog.models import Album, Artist, Genre, Track
 from catalog.services.crawl import catalog_crawl
-from catalog.spotify_stub.catalog_routes import GENRES, universe
 from catalog.tasks import crawl_catalog, refresh_featured_genres, sync_spotify_genres
+from integrations.spotify.catalog import SpotipyCatalogClient
+from integrations.spotify.errors import SpotifyNotFound, SpotifyUnavailable
+from spotify_stub.catalog_routes import GENRES, universe
 
 pytestmark = pytest.mark.django_db
 
@@ -152,7 +152,7 @@ def test_genre_sync_task_schedules_a_retry_on_a_transient_error(real_spotify):
 
 
 def test_genre_sync_task_does_not_retry_a_bad_request(real_spotify):
-    from catalog.api_clients.errors import SpotifyBadRequest
+    from integrations.spotify.errors import SpotifyBadRequest
 
     real_spotify.add(responses.GET, SEEDS_URL, status=400, json={"error": {"status": 400, "message": "bad"}})
 

@@ -6,8 +6,8 @@ import pytest
 from celery.result import AsyncResult
 
 from catalog.models import Album, Artist, Genre, Track
-from catalog.spotify_stub.catalog_routes import GENRES, universe
 from settings.celery import app
+from spotify_stub.catalog_routes import GENRES, universe
 from tests.factories_catalog import *  # noqa: F403 - fixtures: admin_client
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]

@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from social_django.models import UserSocialAuth
 
-from catalog.services.playback_providers import spotify_access_token_get
+from playback.services.providers import spotify_access_token_get
 from tests.conftest import require_service
 
 TOKEN = "https://accounts.spotify.com/api/token"

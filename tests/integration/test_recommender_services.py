@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
 
-from catalog.models import Album, Artist, Genre, Track
+from catalog.models import Album, Artist, Genre, Track, TrackAudioFeatures
 from juke_auth.models import JukeUser, MusicProfile
-from recommender.models import AlbumEmbedding, ArtistEmbedding, ModelArtifact, TrackAudioFeatures, TrackEmbedding
+from recommender.models import AlbumEmbedding, ArtistEmbedding, ModelArtifact, TrackEmbedding
 from recommender.services.audio_features import audio_features_ingest
 from recommender.services.embeddings import embeddings_sync, embeddings_sync_stale, model_get_active
 from recommender.services.seeds import SeedErrors, seeds_resolve
@@ -237,7 +237,7 @@ class FakeAudioFeatures:
         self.calls: list[list[str]] = []
 
     def get_audio_features(self, *, spotify_ids):
-        from catalog.api_clients.errors import SpotifyAuthError
+        from integrations.spotify.errors import SpotifyAuthError
 
         self.calls.append(list(spotify_ids))
         if self.refuse:
@@ -297,7 +297,7 @@ def test_ingest_task_counts_the_tracks_spotify_has_no_features_for():
         "/admin/recommender/trackembedding/?q=love",
         "/admin/recommender/albumembedding/?q=love",
         "/admin/recommender/artistembedding/?q=green",
-        "/admin/recommender/trackaudiofeatures/?q=love&mode__exact=1",
+        "/admin/catalog/trackaudiofeatures/?q=love&mode__exact=1",
     ],
 )
 def test_admin_lists_search_and_filter(trained, admin_client, url):

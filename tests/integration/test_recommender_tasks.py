@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from catalog.models import Track
-from recommender.models import AlbumEmbedding, TrackAudioFeatures, TrackEmbedding
+from catalog.models import Track, TrackAudioFeatures
+from recommender.models import AlbumEmbedding, TrackEmbedding
 from recommender.services.training import model_retrain
 from recommender.tasks import embed_tracks
 from recommender.testing import demo_catalog_create

@@ -8,13 +8,13 @@ import pytest
 from django.core.mail import EmailMultiAlternatives
 from social_core.exceptions import AuthCanceled, AuthProviderError
 
-from catalog.api_clients.http import spotify_http_session
-from catalog.spotify_stub.accounts import stub_user_id_for_code, stub_user_id_for_token
+from integrations.spotify.http import spotify_http_session
 from juke_auth.backends import JukeSpotifyOAuth2
 from juke_auth.email_backends import ReadableConsoleEmailBackend
 from juke_auth.models import MusicProfile
 from juke_auth.services.social import SpotifySignInFailed, SpotifyUnavailable, spotify_error_classify
 from juke_auth.throttles import AuthScopedRateThrottle
+from spotify_stub.accounts import stub_user_id_for_code, stub_user_id_for_token
 
 LINK = "http://127.0.0.1:5173/verify-user/?user_id=12&timestamp=1795480218&signature=JtHg2R-abc_def=="
 

@@ -6,7 +6,7 @@ import uuid
 import pytest
 import spotipy
 
-from catalog.api_clients.http import spotify_http_session
+from integrations.spotify.http import spotify_http_session
 
 TRACK_A = "spotify:track:1IXGILkPm0tOCNeq00kCPa"
 TRACK_B = "spotify:track:3eFJI470ALf1EYjywPRsJy"

@@ -4,7 +4,8 @@ import pytest
 import requests
 import responses
 
-from catalog.api_clients.errors import (
+from integrations.spotify.catalog import SpotipyCatalogClient
+from integrations.spotify.errors import (
     SpotifyAuthError,
     SpotifyBadGateway,
     SpotifyBadRequest,
@@ -12,7 +13,6 @@ from catalog.api_clients.errors import (
     SpotifyRateLimited,
     SpotifyUnavailable,
 )
-from catalog.api_clients.spotify_catalog import SpotipyCatalogClient
 
 TOKEN_URL = "https://accounts.spotify.com/api/token"
 ARTIST_URL = "https://api.spotify.com/v1/artists/0OdUWJ0sBjDrqHygGUXeCF"

@@ -5,8 +5,8 @@ import requests
 import responses
 from responses import matchers
 
-from catalog.api_clients.errors import SpotifyAuthError, SpotifyBadGateway, SpotifyRateLimited, SpotifyUnavailable
-from catalog.api_clients.spotify_player import (
+from integrations.spotify.errors import SpotifyAuthError, SpotifyBadGateway, SpotifyRateLimited, SpotifyUnavailable
+from integrations.spotify.player import (
     SpotifyPlayerClient,
     SpotifyPlayerCommandRefused,
     spotify_access_token_refresh,

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog.api_clients.errors import SpotifyError
 from catalog.services.crawl import DEFAULT_SEED_GENRES, catalog_crawl
+from integrations.spotify.errors import SpotifyError
 
 
 class Command(BaseCommand):

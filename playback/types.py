@@ -1,6 +1,6 @@
 """Provider-neutral playback values and the surface every streaming provider implements.
 
-Adapters (catalog/api_clients/spotify_player.py, and any later one) return these dataclasses, the
+Adapters (integrations/spotify/player.py, and any later one) return these dataclasses, the
 playback services pass them on, and the playback serializers render them. Nothing here talks to a
 provider or the database.
 """
@@ -149,9 +149,9 @@ class PlaybackProviderBadGateway(PlaybackError):
 
 @runtime_checkable
 class PlaybackProvider(Protocol):
-    """One streaming service Juke can control. Registered by `slug` in playback_providers.
+    """One streaming service Juke can control. Registered by `slug` in playback.services.providers.
 
-    Every method acts on `user`'s own linked account only and raises catalog.services.playback
+    Every method acts on `user`'s own linked account only and raises playback.services.commands
     errors (or SpotifyError subclasses, which the services translate) on failure.
     """
 

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from functools import cache
 
-from catalog.spotify_stub.transport import StubRequest, StubResponse, error, route
+from spotify_stub.transport import StubRequest, StubResponse, error, route
 
 API = "api.spotify.com"
 HREF = "https://api.spotify.com/v1"

@@ -3,7 +3,7 @@
 It wraps spotipy with app (client-credentials) auth. Every HTTP call goes through
 `spotify_http_session()`, so stub mode (SPOTIFY_USE_STUB_DATA) runs this same code against the
 in-process stub. spotipy's own retries are off: we retry here, with backoff, on 429 (honouring
-`Retry-After`), 5xx, timeouts and connection errors, and map every failure to `catalog.api_clients.errors`.
+`Retry-After`), 5xx, timeouts and connection errors, and map every failure to `integrations.spotify.errors`.
 Results are small dataclasses; nothing outside this module reads Spotify's JSON.
 """
 
@@ -22,7 +22,8 @@ from django.conf import settings
 from spotipy.cache_handler import MemoryCacheHandler
 from spotipy.oauth2 import SpotifyClientCredentials, SpotifyOauthError
 
-from catalog.api_clients.errors import (
+from catalog.conf import catalog_setting
+from integrations.spotify.errors import (
     SpotifyAuthError,
     SpotifyBadGateway,
     SpotifyBadRequest,
@@ -31,8 +32,7 @@ from catalog.api_clients.errors import (
     SpotifyRateLimited,
     SpotifyUnavailable,
 )
-from catalog.api_clients.http import spotify_http_session
-from catalog.conf import catalog_setting
+from integrations.spotify.http import spotify_http_session
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """The HTTP session every Spotify call goes through (spotipy, social-auth, our own adapters).
 
-In stub mode the session answers Spotify's hosts in-process from catalog.spotify_stub, so the real
+In stub mode the session answers Spotify's hosts in-process from spotify_stub, so the real
 spotipy and social-auth code runs end to end without the internet.
 """
 
@@ -15,7 +15,7 @@ def spotify_http_session() -> requests.Session:
     """A requests session for Spotify; in stub mode its transport is the stub Spotify service."""
     session = requests.Session()
     if settings.SPOTIFY_USE_STUB_DATA:
-        from catalog.spotify_stub.transport import StubSpotifyTransport
+        from spotify_stub.transport import StubSpotifyTransport
 
         transport = StubSpotifyTransport()
         session.mount(SPOTIFY_API_ORIGIN, transport)

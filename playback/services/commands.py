@@ -2,7 +2,7 @@
 
 Each service picks the provider (asked for, or the user's first linked one), sends one command
 with the user's own credentials and then reads the new state. Errors are PlaybackError subclasses
-(catalog.services.playback_types), which DRF renders as `{"detail", "code"[, "reason"]}`.
+(playback.types), which DRF renders as `{"detail", "code"[, "reason"]}`.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from collections.abc import Callable
 from django.contrib.auth.models import AbstractBaseUser
 from rest_framework.exceptions import ValidationError
 
-from catalog.services.playback_providers import playback_provider_get, playback_provider_list
-from catalog.services.playback_types import (
+from playback.services.providers import playback_provider_get, playback_provider_list
+from playback.types import (
     REPEAT_STATES,
     PlaybackAccountNotLinked,
     PlaybackDevice,

@@ -3,8 +3,8 @@
 from django.core.validators import RegexValidator
 from rest_framework import serializers
 
-from catalog.services.playback_providers import playback_uri_error
-from catalog.services.playback_types import REPEAT_STATES
+from playback.services.providers import playback_uri_error
+from playback.types import REPEAT_STATES
 
 # Device ids end up in the provider's URL: letters, digits and a few separators only.
 device_id_validator = RegexValidator(r"^[A-Za-z0-9._:\-]+$", "Enter a valid device id.")

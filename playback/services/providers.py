@@ -16,19 +16,19 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from social_django.models import UserSocialAuth
 
-from catalog.api_clients.errors import (
+from integrations.spotify.errors import (
     SpotifyAuthError,
     SpotifyBadRequest,
     SpotifyError,
     SpotifyRateLimited,
     SpotifyUnavailable,
 )
-from catalog.api_clients.spotify_player import (
+from integrations.spotify.player import (
     SpotifyPlayerClient,
     SpotifyPlayerCommandRefused,
     spotify_access_token_refresh,
 )
-from catalog.services.playback_types import (
+from playback.types import (
     PlaybackAuthExpired,
     PlaybackCommandRefused,
     PlaybackDevice,

@@ -78,10 +78,10 @@ def dispatch(stub_request: StubRequest) -> StubResponse:
 
 
 class StubSpotifyTransport(BaseAdapter):
-    """Answers requests for Spotify's hosts; mounted by catalog.api_clients.http in stub mode."""
+    """Answers requests for Spotify's hosts; mounted by integrations.spotify.http in stub mode."""
 
     def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
-        from catalog.spotify_stub import routes  # noqa: F401 - registers the handlers
+        from spotify_stub import routes  # noqa: F401 - registers the handlers
 
         url = urlsplit(request.url)
         body = request.body or b""

@@ -25,8 +25,8 @@ from typing import Any
 from django.core.cache import cache
 from django.db import DatabaseError
 
-from catalog.spotify_stub.accounts import stub_user_id_for_token
-from catalog.spotify_stub.transport import StubRequest, StubResponse, error, route
+from spotify_stub.accounts import stub_user_id_for_token
+from spotify_stub.transport import StubRequest, StubResponse, error, route
 
 API = "api.spotify.com"
 CACHE_PREFIX = "spotify-stub:player:"

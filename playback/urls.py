@@ -1,6 +1,6 @@
 from django.urls import path
 
-from catalog import playback_views as views
+from playback import views
 
 urlpatterns = [
     path("state/", views.PlaybackStateView.as_view(), name="playback-state"),

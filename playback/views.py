@@ -5,9 +5,9 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog import playback_serializers as io
-from catalog.services import playback as services
-from catalog.services.playback_types import PlaybackState
+from playback import serializers as io
+from playback.services import commands as services
+from playback.types import PlaybackState
 
 _ERRORS = {
     400: OpenApiResponse(

@@ -7,7 +7,7 @@ token always signs in the same stub account.
 import hashlib
 import secrets
 
-from catalog.spotify_stub.transport import StubRequest, StubResponse, error, route
+from spotify_stub.transport import StubRequest, StubResponse, error, route
 
 ACCESS_TOKEN_LIFETIME_SECONDS = 3600
 

@@ -1,8 +1,8 @@
 """Spotify player adapter: the user's devices and playback, through spotipy, plus the token refresh grant.
 
-Every call goes through `spotify_http_session()` (answered in-process by catalog.spotify_stub in stub
+Every call goes through `spotify_http_session()` (answered in-process by spotify_stub in stub
 mode), without retries and with `SPOTIFY_REQUEST_TIMEOUT_SECONDS`. Failures become the shared
-`catalog.api_clients.errors` exceptions; Spotify's refusals of a player command (no active device,
+`integrations.spotify.errors` exceptions; Spotify's refusals of a player command (no active device,
 premium required, restriction violated) become `SpotifyPlayerCommandRefused`, carrying Spotify's
 message and reason. Docs: https://developer.spotify.com/documentation/web-api/reference/get-information-about-the-users-current-playback
 """
@@ -20,7 +20,7 @@ import spotipy
 from django.conf import settings
 from django.utils import timezone
 
-from catalog.api_clients.errors import (
+from integrations.spotify.errors import (
     SpotifyAuthError,
     SpotifyBadGateway,
     SpotifyBadRequest,
@@ -28,8 +28,8 @@ from catalog.api_clients.errors import (
     SpotifyRateLimited,
     SpotifyUnavailable,
 )
-from catalog.api_clients.http import SPOTIFY_ACCOUNTS_ORIGIN, spotify_http_session
-from catalog.services.playback_types import (
+from integrations.spotify.http import SPOTIFY_ACCOUNTS_ORIGIN, spotify_http_session
+from playback.types import (
     PlaybackAlbum,
     PlaybackArtist,
     PlaybackDevice,

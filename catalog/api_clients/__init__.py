@@ -1,1 +1,0 @@
-"""Adapters for Spotify: the only code that knows Spotify's URLs, payloads and auth headers."""

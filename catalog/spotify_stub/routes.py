@@ -1,3 +1,0 @@
-"""Imports every stub route module so their handlers are registered."""
-
-from catalog.spotify_stub import accounts, catalog_routes, player  # noqa: F401

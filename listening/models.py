@@ -1,0 +1,80 @@
+"""What people play and like: the interactions the taste model learns from.
+
+A listen keeps the names exactly as submitted (a scrobbler knows names, not our ids) and points at a
+catalog track once one matches; unmatched listens are kept and matched later, never dropped.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class ListenSource(models.TextChoices):
+    JUKE = "juke", "Juke playback"
+    SPOTIFY = "spotify", "Spotify history"
+    SCROBBLER = "scrobbler", "Scrobbler (ListenBrainz API)"
+    IMPORT = "import", "Import"
+
+
+class Listen(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="listens")
+    listened_at = models.DateTimeField(help_text="When the listen started (UTC).")
+    track = models.ForeignKey("catalog.Track", on_delete=models.SET_NULL, null=True, blank=True, related_name="listens")
+    artist_name = models.CharField(max_length=512)
+    track_name = models.CharField(max_length=512)
+    release_name = models.CharField(max_length=512, blank=True, default="")
+    spotify_id = models.CharField(max_length=64, blank=True, default="")
+    isrc = models.CharField(max_length=12, blank=True, default="")
+    recording_mbid = models.UUIDField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True, help_text="How long was played, when known.")
+    source = models.CharField(max_length=16, choices=ListenSource.choices)
+    additional_info = models.JSONField(default=dict, blank=True)
+    # sha256 of the normalised artist and track names: one listen per user, start time and song.
+    fingerprint = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-listened_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "listened_at", "fingerprint"], name="listen_unique_per_user_time_song"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["user", "-listened_at", "-id"], name="listen_user_time"),
+            models.Index(fields=["fingerprint"], condition=Q(track__isnull=True), name="listen_unmatched"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} played {self.artist_name} - {self.track_name} at {self.listened_at:%Y-%m-%d %H:%M}"
+
+
+class Like(models.Model):
+    """A user likes one track, album or artist (exactly one of the three)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="likes")
+    track = models.ForeignKey("catalog.Track", on_delete=models.CASCADE, null=True, blank=True, related_name="likes")
+    album = models.ForeignKey("catalog.Album", on_delete=models.CASCADE, null=True, blank=True, related_name="likes")
+    artist = models.ForeignKey("catalog.Artist", on_delete=models.CASCADE, null=True, blank=True, related_name="likes")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(track__isnull=False, album__isnull=True, artist__isnull=True)
+                    | Q(track__isnull=True, album__isnull=False, artist__isnull=True)
+                    | Q(track__isnull=True, album__isnull=True, artist__isnull=False)
+                ),
+                name="like_exactly_one_item",
+            ),
+            models.UniqueConstraint(fields=["user", "track"], condition=Q(track__isnull=False), name="like_track_once"),
+            models.UniqueConstraint(fields=["user", "album"], condition=Q(album__isnull=False), name="like_album_once"),
+            models.UniqueConstraint(
+                fields=["user", "artist"], condition=Q(artist__isnull=False), name="like_artist_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Like by {self.user_id}"
