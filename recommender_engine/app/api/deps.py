@@ -5,7 +5,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from recommender_engine.app.core.config import Settings, get_settings
-from recommender_engine.app.services.index_store import EngineState, Snapshot
+from recommender_engine.app.services.index_store import EngineState
+from recommender_engine.app.services.snapshot import Snapshot
 
 
 def get_state(request: Request) -> EngineState:

@@ -23,7 +23,7 @@ from recommender_engine.app.schemas import (
     RecommendRequest,
     RecommendResponse,
 )
-from recommender_engine.app.services.index_store import Snapshot, TypeIndex
+from recommender_engine.app.services.snapshot import Snapshot, TypeIndex
 
 # Request fields holding names, each resolved against the index of the same resource type.
 NAME_FIELDS = ("artists", "albums", "tracks")
