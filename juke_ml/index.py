@@ -272,10 +272,17 @@ def choose_kind(kind: str, rows: int, threshold: int = DEFAULT_APPROXIMATE_THRES
     return "approximate" if kind == "approximate" else "exact"
 
 
-def build_index(matrix: FloatArray, kind: IndexKind = "exact", **options: int) -> ExactIndex | ApproximateIndex:
-    """An index of the given resolved kind over `matrix` (`options`: ApproximateIndex's HNSW parameters)."""
+def build_index(
+    matrix: FloatArray,
+    kind: IndexKind = "exact",
+    *,
+    m: int = DEFAULT_HNSW_M,
+    ef_construction: int = DEFAULT_HNSW_EF_CONSTRUCTION,
+    ef_search: int = DEFAULT_HNSW_EF_SEARCH,
+) -> ExactIndex | ApproximateIndex:
+    """An index of the given resolved kind over `matrix` (the HNSW parameters matter only for "approximate")."""
     if kind == "approximate":
-        return ApproximateIndex(matrix, **options)
+        return ApproximateIndex(matrix, m, ef_construction, ef_search)
     return ExactIndex(matrix)
 
 

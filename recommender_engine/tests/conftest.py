@@ -72,7 +72,7 @@ def engine_db(request: pytest.FixtureRequest) -> EngineDatabase:
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        return int(sock.getsockname()[1])
 
 
 class EngineProcess:

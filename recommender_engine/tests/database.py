@@ -56,12 +56,12 @@ CATALOG_REQUIRED: dict[str, dict[str, Any]] = {
 
 def unit(vector: npt.ArrayLike) -> npt.NDArray[np.float32]:
     array = np.asarray(vector, dtype=np.float32)
-    return array / np.linalg.norm(array)  # type: ignore[no-any-return]
+    return np.asarray(array / np.linalg.norm(array), dtype=np.float32)
 
 
 def migrate(environment: Mapping[str, str]) -> None:
     """`manage.py migrate` with the test settings against the database `environment` selects."""
-    blank = {name: "" for name in ("DATABASE_URL", *POSTGRES_VARIABLES)}  # beats the repo's .env
+    blank = dict.fromkeys(("DATABASE_URL", *POSTGRES_VARIABLES), "")  # beats the repo's .env
     result = subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput"],
         cwd=REPO_ROOT,
@@ -94,7 +94,7 @@ class EngineDatabase:
             cursor = connection.execute(sql, parameters)
             rows = cursor.fetchall() if cursor.description else []
             connection.commit()
-            return rows  # type: ignore[no-any-return]
+            return list(rows)
         finally:
             connection.close()
 
@@ -193,7 +193,7 @@ def postgres_settings(environment: Mapping[str, str] | None = None) -> dict[str,
     return None
 
 
-def _admin(settings: Mapping[str, str]) -> dict[str, str]:
+def _admin(settings: Mapping[str, str]) -> dict[str, Any]:
     return {key: settings[key] for key in ("user", "password", "host", "port")}
 
 
@@ -219,7 +219,9 @@ def create_postgres_database(settings: Mapping[str, str], name: str) -> EngineDa
 
 
 def drop_postgres_database(database: EngineDatabase) -> None:
-    admin = {key.removeprefix("POSTGRES_").lower(): value for key, value in database.env.items() if "POSTGRES_" in key}
+    admin: dict[str, Any] = {
+        key.removeprefix("POSTGRES_").lower(): value for key, value in database.env.items() if "POSTGRES_" in key
+    }
     admin.pop("name", None)
     with psycopg.connect(dbname="postgres", autocommit=True, **admin) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{database.name}" WITH (FORCE)')

@@ -8,7 +8,7 @@ from juke_ml.index import SAMPLE_SIZE, ApproximateIndex, ExactIndex, build_index
 
 def unit_rows(matrix) -> np.ndarray:
     matrix = np.asarray(matrix, dtype=np.float32)
-    return matrix / np.linalg.norm(matrix, axis=1, keepdims=True)
+    return np.asarray(matrix / np.linalg.norm(matrix, axis=1, keepdims=True))
 
 
 @pytest.fixture
@@ -162,7 +162,7 @@ def test_likeness_is_cosine_clipped_to_zero_one_and_rounded():
 def full_sort(scores: np.ndarray, k: int, excluded=()) -> list[int]:
     """The reference: every row not excluded, by score descending, equal scores by lower row."""
     rows = np.setdiff1d(np.arange(len(scores)), np.asarray(excluded, dtype=np.int64))
-    return rows[np.lexsort((rows, -scores[rows]))][:k].tolist()
+    return [int(row) for row in rows[np.lexsort((rows, -scores[rows]))][:k]]
 
 
 @pytest.mark.parametrize("rows", [1, 7, 1000, 2 * SAMPLE_SIZE, 40_003])

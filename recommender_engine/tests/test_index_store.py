@@ -23,8 +23,8 @@ class MemoryRepository(Repository):
     """Rows per resource type: id -> (vector, name, spotify_id, modified_at); records what was read."""
 
     def __init__(self):
-        self.rows: dict[str, dict[int, tuple]] = {"artists": {}, "albums": {}, "tracks": {}}
-        self.reads: list[tuple[str, datetime | None, int]] = []
+        self.rows: dict[str, dict[int, tuple[bytes, str, str, datetime]]] = {"artists": {}, "albums": {}, "tracks": {}}
+        self.reads: list[tuple[str, datetime | str | None, int]] = []
         self.model: ActiveModel | None = None
         self.down = False
         self.clock = T0
@@ -63,6 +63,9 @@ class MemoryRepository(Repository):
         self._check()
         self.reads.append((resource, "ids", len(self.rows[resource])))
         return list(self.rows[resource])
+
+    def close(self) -> None:
+        return None
 
     def model_payload(self, version):
         raise AssertionError("no model in these tests")

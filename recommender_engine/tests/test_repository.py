@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -20,9 +21,9 @@ def database(request: pytest.FixtureRequest) -> EngineDatabase:
 
 
 @pytest.fixture
-def repository(database: EngineDatabase) -> SqlRepository:
+def repository(database: EngineDatabase) -> Iterator[SqlRepository]:
     repository = make_repository(Settings(_env_file=None, **database.env))  # type: ignore[arg-type]
-    yield repository  # type: ignore[misc]
+    yield repository
     repository.close()
 
 

@@ -10,12 +10,13 @@ from recommender_engine.app.services.snapshot import Snapshot
 
 
 def get_state(request: Request) -> EngineState:
-    return request.app.state.engine
+    state: EngineState = request.app.state.engine
+    return state
 
 
 def get_snapshot(request: Request) -> Snapshot:
     """The current index snapshot: one consistent view for the whole request."""
-    return request.app.state.engine.snapshot
+    return get_state(request).snapshot
 
 
 StateDep = Annotated[EngineState, Depends(get_state)]

@@ -84,7 +84,10 @@ class SqlRepository:
 
     def table_states(self) -> dict[str, TableState]:
         """Row count and newest modified_at of each embedding table (one query)."""
-        parts = [f"SELECT '{resource}', count(*), max(modified_at) FROM {table}" for resource, (table, _, _) in TABLES.items()]
+        parts = [
+            f"SELECT '{resource}', count(*), max(modified_at) FROM {table}"
+            for resource, (table, _, _) in TABLES.items()
+        ]
         rows = self.dialect.run(" UNION ALL ".join(parts))
         read_time = self.dialect.read_time
         return {resource: TableState(count, read_time(newest) if newest else None) for resource, count, newest in rows}

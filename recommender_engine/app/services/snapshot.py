@@ -97,7 +97,7 @@ class TypeIndex(Columns):
         quality[targets[found]] = changed.quality[found]
         lists = {name: list(getattr(self, name)) for name in ("spotify_ids", "names", "versions", "metadata")}
         for name, values in lists.items():
-            values.extend([None] * int((~found).sum()))  # type: ignore[list-item]  # filled just below
+            values.extend([None] * int((~found).sum()))  # filled just below
             source = getattr(changed, name)
             for position, row in enumerate(targets.tolist()):
                 values[row] = source[position]
@@ -126,8 +126,7 @@ class TypeIndex(Columns):
         rows = np.flatnonzero(keep)
         matrix, quality = self.matrix[rows], self.quality[rows]
         names = [self.names[row] for row in rows.tolist()]
-        approximate = isinstance(self.index, ApproximateIndex)
-        index = self.index.without_rows(matrix, rows) if approximate else index_for(matrix)  # type: ignore[union-attr]
+        index = self.index.without_rows(matrix, rows) if isinstance(self.index, ApproximateIndex) else index_for(matrix)
         return TypeIndex(
             self.ids[rows],
             matrix,
@@ -188,7 +187,7 @@ class Snapshot:
 def _normalise(matrix: FloatArray) -> FloatArray:
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
-    return (matrix / norms).astype(np.float32, copy=False)
+    return np.asarray(matrix / norms, dtype=np.float32)
 
 
 def decode(batches: Iterable[EmbeddingRows], dimension: int | None) -> Columns:
@@ -213,7 +212,8 @@ def decode(batches: Iterable[EmbeddingRows], dimension: int | None) -> Columns:
         picked = np.flatnonzero(keep).tolist()
         if not picked:
             continue
-        matrices.append(np.frombuffer(b"".join(batch.vectors[i] for i in picked), dtype="<f4").reshape(-1, dimension))
+        vectors = np.frombuffer(b"".join(batch.vectors[i] for i in picked), dtype="<f4")
+        matrices.append(vectors.reshape(len(picked), len(vectors) // len(picked)))
         ids.append(batch_ids[keep])
         spotify_ids.extend(batch.spotify_ids[i] for i in picked)
         names.extend(batch.names[i] for i in picked)

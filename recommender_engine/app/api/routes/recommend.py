@@ -1,3 +1,5 @@
+from typing import Any
+
 from fastapi import APIRouter, HTTPException
 
 from recommender_engine.app.api.deps import SnapshotDep
@@ -11,7 +13,7 @@ from recommender_engine.app.schemas import (
 from recommender_engine.app.services import recommend as service
 
 router = APIRouter(tags=["recommendations"])
-ERRORS = {400: {"model": ErrorResponse}, 503: {"model": ErrorResponse}}
+ERRORS: dict[int | str, dict[str, Any]] = {400: {"model": ErrorResponse}, 503: {"model": ErrorResponse}}
 
 
 # Plain `def` routes: FastAPI runs them in its thread pool, so numpy work never blocks the event loop.
