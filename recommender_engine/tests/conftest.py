@@ -78,7 +78,9 @@ def free_port() -> int:
 class EngineProcess:
     """`uvicorn recommender_engine.app.main:app` in a subprocess on a free port."""
 
-    def __init__(self, env: dict[str, str | None], log_path: Path, startup_timeout: float = 30.0):
+    def __init__(
+        self, env: dict[str, str | None], log_path: Path, startup_timeout: float = 180.0, cwd: Path = REPO_ROOT
+    ):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
@@ -88,7 +90,7 @@ class EngineProcess:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "recommender_engine.app.main:app", "--host", "127.0.0.1"]
             + ["--port", str(self.port), "--log-level", "warning"],
-            cwd=REPO_ROOT,
+            cwd=cwd,
             env=environment,
             stdout=self._log,
             stderr=subprocess.STDOUT,
