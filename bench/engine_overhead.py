@@ -33,7 +33,11 @@ from bench.machine import BenchRun  # noqa: E402
 from recommender_engine.tests.conftest import EngineProcess  # noqa: E402
 from recommender_engine.tests.database import CATALOG_REQUIRED, CATALOG_TABLES, EMBEDDING_TABLES, migrate  # noqa: E402
 
-CSV_PATH = REPO_ROOT.parent / "shared" / "data" / "spotify_songs.csv"
+# ../shared/data from the main checkout, ../../shared/data from a worktree under /work/wt.
+CSV_PATH = next(
+    (path for path in (root / "shared" / "data" / "spotify_songs.csv" for root in REPO_ROOT.parents) if path.exists()),
+    REPO_ROOT.parent / "shared" / "data" / "spotify_songs.csv",
+)
 DIMENSION = 32
 
 
