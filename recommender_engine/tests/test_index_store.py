@@ -222,3 +222,13 @@ def test_a_full_reload_happens_after_the_configured_interval(repository):
     state.refresh()
 
     assert ("tracks", None, 1) in repository.reads
+
+
+def test_without_a_model_the_query_dimension_follows_the_vectors_still_indexed(state, repository):
+    first = repository.add("tracks", "A", [1.0, 0.0])
+    assert state.refresh().dimension == 2
+    del repository.rows["tracks"][first]
+
+    assert state.refresh().dimension is None  # emptied: a query of any dimension is acceptable again
+    repository.add("tracks", "B", [1.0, 0.0, 0.0, 0.0])
+    assert state.refresh().dimension == 4

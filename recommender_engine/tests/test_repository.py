@@ -14,10 +14,11 @@ from recommender_engine.tests.database import EngineDatabase
 
 
 @pytest.fixture(params=["sqlite_db", "postgres_db"])
-def database(request: pytest.FixtureRequest) -> EngineDatabase:
+def database(request: pytest.FixtureRequest) -> Iterator[EngineDatabase]:
     database: EngineDatabase = request.getfixturevalue(request.param)
     database.clear()
-    return database
+    yield database
+    database.clear()  # the engine process of the HTTP tests may share this database
 
 
 @pytest.fixture

@@ -93,6 +93,8 @@ class EngineState:
             state = states.get(resource, TableState(0, None))
             types[resource] = self._refreshed_type(resource, previous, state, dimension)
             dimension = dimension or types[resource].dimension
+        if model is None and active is None:  # no model: only the vectors still indexed say what a query must be
+            dimension = next((index.vector_dimension for index in types.values() if len(index)), None)
         return Snapshot(types, model, model_version, model_error, dimension, True, datetime.now(UTC), None)
 
     def _load_model(self, version: str | None) -> tuple[MusicModel | None, str | None]:

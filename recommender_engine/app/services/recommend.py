@@ -96,7 +96,7 @@ def _query_vector(request: RecommendRequest, seeds: _Seeds, dimension: int | Non
     return query
 
 
-def _recommendation(index: TypeIndex, row: int, score: float, fallback_version: str | None) -> Recommendation:
+def _recommendation(index: TypeIndex, row: int, likeness: float, fallback_version: str | None) -> Recommendation:
     metadata_text = index.metadata[row]
     try:
         metadata = json.loads(metadata_text) if metadata_text else {}
@@ -104,7 +104,7 @@ def _recommendation(index: TypeIndex, row: int, score: float, fallback_version: 
         metadata = {}
     return Recommendation(
         name=index.names[row],
-        likeness=float(cosine_to_likeness(score)),
+        likeness=likeness,
         extra=RecommendationExtra(
             spotify_id=index.spotify_ids[row],
             model_version=index.versions[row] or fallback_version or "",
@@ -123,16 +123,17 @@ def _top(
     excluded_ids: set[str],
     fallback_version: str | None,
 ) -> list[Recommendation]:
-    if len(index) == 0 or index.dimension != query.shape[0]:
+    if len(index) == 0 or index.vector_dimension != query.shape[0]:
         return []
     k = limit + len(excluded_ids) + 4 * len(names) + 5
     while True:
         found_rows, scores = index.index.search(query, k, exclude_rows=rows)
         results = []
-        for row, score in zip(found_rows[0].tolist(), scores[0].tolist(), strict=True):
+        likenesses = cosine_to_likeness(scores[0]).tolist()  # once per search: numpy per scalar costs more
+        for row, likeness in zip(found_rows[0].tolist(), likenesses, strict=True):
             if index.spotify_ids[row] in excluded_ids or (names and index.names[row].lower() in names):
                 continue
-            results.append(_recommendation(index, row, score, fallback_version))
+            results.append(_recommendation(index, row, likeness, fallback_version))
             if len(results) == limit:
                 return results
         if k >= len(index) or found_rows.shape[1] < k:
