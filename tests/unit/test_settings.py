@@ -286,3 +286,47 @@ def test_the_backend_url_follows_the_backend_port_with_the_template_env_file():
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "http://127.0.0.1:8123"
+
+
+def test_one_refusal_lists_every_degraded_setting_at_once():
+    from django.core.exceptions import ImproperlyConfigured
+
+    from settings.production import refuse_degraded_production
+
+    with pytest.raises(ImproperlyConfigured) as refusal:
+        refuse_degraded_production(
+            allowed_hosts=["localhost", "0.0.0.0", "10.0.2.2"],
+            backend_url="http://127.0.0.1:8000",
+            frontend_url="http://127.0.0.1:5173",
+            database_engine="django.db.backends.sqlite3",
+            cache_backend="django.core.cache.backends.locmem.LocMemCache",
+            broker_url="memory://",
+            spotify_stub=True,
+        )
+
+    message = str(refusal.value)
+    for variable in (
+        "SPOTIFY_USE_STUB_DATA",
+        "BACKEND_URL",
+        "FRONTEND_URL",
+        "DATABASE_URL",
+        "CACHE_URL",
+        "CELERY_BROKER_URL",
+        "DJANGO_ALLOWED_HOSTS",
+    ):
+        assert variable in message
+    assert "0.0.0.0, 10.0.2.2" in message
+
+
+def test_a_production_configuration_on_real_services_is_accepted():
+    from settings.production import refuse_degraded_production
+
+    refuse_degraded_production(
+        allowed_hosts=["api.juke.example"],
+        backend_url="https://api.juke.example",
+        frontend_url="https://juke.example",
+        database_engine="django.db.backends.postgresql",
+        cache_backend="django.core.cache.backends.redis.RedisCache",
+        broker_url="redis://cache.internal:6379/0",
+        spotify_stub=False,
+    )
