@@ -161,15 +161,14 @@ def test_play_at_a_position_starts_there(api_client, listener, catalog_track):
     assert 60000 <= response.json()["progress_ms"] < 70000
 
 
-def test_play_without_a_device_when_none_is_active_passes_spotifys_reason_on(api_client, listener):
+def test_play_without_a_device_when_none_is_active_plays_on_the_first_device(api_client, listener):
     response = api_client.post("/api/v1/playback/play/", {"track_uri": TRACK_URI}, format="json")
 
-    assert response.status_code == 400
-    assert response.json() == {
-        "detail": "Player command failed: No active device found",
-        "code": "provider_refused",
-        "reason": "NO_ACTIVE_DEVICE",
-    }
+    assert response.status_code == 202, response.content
+    assert response.json()["is_playing"] is True
+    assert response.json()["track"]["uri"] == TRACK_URI
+    assert response.json()["device"]["name"] == "Juke Web Player"
+    assert response.json()["device"]["is_active"] is True
 
 
 def test_progress_advances_between_two_reads(api_client, listener):
