@@ -83,7 +83,9 @@ def token_endpoint():
 def test_concurrent_requests_with_an_expiring_token_refresh_once(token_endpoint):
     account = linked_account(auth_time=int(time.time()) - 3590)
 
-    results, errors = run_concurrently(lambda: spotify_access_token_get(account=UserSocialAuth.objects.get(pk=account.pk)))
+    results, errors = run_concurrently(
+        lambda: spotify_access_token_get(account=UserSocialAuth.objects.get(pk=account.pk))
+    )
 
     assert errors == []
     assert len(token_endpoint) == 1
@@ -97,9 +99,7 @@ def test_concurrent_401s_for_the_same_token_refresh_once(token_endpoint):
     account = linked_account()
 
     results, errors = run_concurrently(
-        lambda: spotify_access_token_get(
-            account=UserSocialAuth.objects.get(pk=account.pk), rejected_token="old-access"
-        )
+        lambda: spotify_access_token_get(account=UserSocialAuth.objects.get(pk=account.pk), rejected_token="old-access")
     )
 
     assert errors == []
