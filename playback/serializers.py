@@ -1,4 +1,4 @@
-"""Input and output shapes of the playback endpoints (contract §6). Command inputs are derived from playback.commands."""
+"""Input and output shapes of the playback endpoints (contract §6); command inputs derive from playback.commands."""
 
 from __future__ import annotations
 
