@@ -75,7 +75,12 @@ def command_error_serializer(command: PlaybackCommand) -> type[serializers.Seria
     """A 400 body of one command: `{detail, code[, reason]}`, or field errors `{<input>: [message]}`."""
     names = ["provider", *(spec.name for spec in command.inputs), "non_field_errors"]
     fields = {name: serializers.ListField(child=serializers.CharField(), required=False) for name in names}
-    return type(_class_name(command, "BadRequestSerializer"), (PlaybackErrorOutputSerializer,), fields)
+    doc = (
+        "`{detail, code[, reason]}` when the request cannot be served; `{<input>: [message]}` when inputs break rules."
+    )
+    return type(
+        _class_name(command, "BadRequestSerializer"), (PlaybackErrorOutputSerializer,), {"__doc__": doc, **fields}
+    )
 
 
 # Output -----------------------------------------------------------------------------------------
