@@ -86,7 +86,12 @@ COMMANDS: tuple[PlaybackCommand, ...] = (
     PlaybackCommand(
         "play",
         "Play a track or context, or resume (no device active: on the user's last active device)",
-        (DEVICE_ID, TRACK_URI, CONTEXT_URI, Input("position_ms", int, minimum=0)),
+        (
+            replace(DEVICE_ID, help="Target device; blank = the active one, else the user's last active one."),
+            TRACK_URI,
+            CONTEXT_URI,
+            Input("position_ms", int, minimum=0),
+        ),
         SpotifyPlayerClient.start_playback,
         answer=202,
         wakes_a_device=True,

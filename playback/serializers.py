@@ -149,6 +149,12 @@ class PlaybackErrorOutputSerializer(serializers.Serializer):
     )
 
 
+class PlaybackReadBadRequestSerializer(PlaybackErrorOutputSerializer):
+    """`{detail, code}` when the read cannot be served; `{"provider": [message]}` for a malformed provider."""
+
+    provider = serializers.ListField(child=serializers.CharField(), required=False)
+
+
 class PlaybackUpstreamErrorOutputSerializer(serializers.Serializer):
     """Spotify failed (502) or cannot be reached (503, with Retry-After when Spotify gave one)."""
 

@@ -18,9 +18,10 @@ from playback.commands import COMMANDS, PlaybackCommand
 from playback.services import player as services
 
 _NOT_LINKED = (
-    "No streaming account linked, provider not supported or not linked, Spotify authentication expired or "
-    "missing a refresh token, no device to play on, or Spotify refused the command (its message and reason)."
+    "No streaming account linked, provider not supported or not linked, or Spotify authentication expired "
+    "or missing a refresh token."
 )
+_REFUSED = "No device to play on, or Spotify refused the command (its message and reason)."
 _ERRORS = {
     401: OpenApiResponse(
         io.PlaybackDetailOutputSerializer, description="Authentication credentials were not provided."
@@ -45,7 +46,7 @@ def _state_response(state: PlaybackState | None, success_status: int) -> Respons
 
 
 def _read_errors() -> dict:
-    return {400: OpenApiResponse(io.PlaybackErrorOutputSerializer, description=_NOT_LINKED), **_ERRORS}
+    return {400: OpenApiResponse(io.PlaybackReadBadRequestSerializer, description=_NOT_LINKED), **_ERRORS}
 
 
 class PlaybackStateView(APIView):
@@ -90,7 +91,7 @@ class PlaybackCommandView(APIView):
 def _command_view(command: PlaybackCommand) -> type[PlaybackCommandView]:
     bad_request = OpenApiResponse(
         io.COMMAND_ERROR_SERIALIZERS[command.name],
-        description=f"An input breaks its rule (field errors), or: {_NOT_LINKED}",
+        description=f"An input breaks its rule (field errors), or: {_NOT_LINKED} {_REFUSED}",
     )
     schema = extend_schema(
         tags=["playback"],
