@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 
 from spotify_stub.accounts import stub_user_id_for_token
+from spotify_stub.player_state import CACHE_PREFIX as CACHE_PREFIX  # read by other stub modules
+from spotify_stub.player_state import CACHE_SECONDS as CACHE_SECONDS
 from spotify_stub.player_state import (
     HISTORY_LIMIT,
     STATE_LOCK,

@@ -29,6 +29,7 @@ from integrations.spotify.errors import (
 from integrations.spotify.http import spotify_http_session
 from integrations.spotify.player_state import PlaybackDevice, PlaybackState, device_from_payload, state_from_payload
 from integrations.spotify.tokens import retry_after_seconds
+from integrations.spotify.tokens import spotify_access_token_refresh as spotify_access_token_refresh  # its old home
 
 logger = logging.getLogger(__name__)
 
