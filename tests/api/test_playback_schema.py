@@ -69,6 +69,9 @@ def test_field_errors_and_spotifys_refusals_are_documented_400s(api_client, open
 
         assert response.status_code == 400, (path, response.content)
         assert_documented(openapi, response, "post", path)
+    broken_json = api_client.post("/api/v1/playback/pause/", "{not json", content_type="application/json")
+    assert broken_json.status_code == 400
+    assert_documented(openapi, broken_json, "post", "/api/v1/playback/pause/")
     malformed_provider = api_client.get("/api/v1/playback/state/", {"provider": "x" * 40})
     assert "provider" in malformed_provider.json()
     assert_documented(openapi, malformed_provider, "get", "/api/v1/playback/state/")
