@@ -7,7 +7,9 @@ when CACHE_URL points at Redis, see player_state.py), guarded by a process lock.
 Status codes and error bodies follow Spotify: 204 after a command and when nothing is playing,
 401 for a bad token ("invalid..." tokens) or an expired one ("expired..." tokens),
 404 NO_ACTIVE_DEVICE, 403 PREMIUM_REQUIRED (Spotify users whose id starts with "free"),
-403 "Restriction violated" (e.g. pausing a paused player), 400 for malformed parameters.
+403 "Restriction violated" (e.g. pausing a paused player), 400 for malformed parameters. A command
+naming an inactive device wakes it; a player paused for 30 minutes has no active device any more, and
+"nodevice*" users have none at all (player_state.py).
 Tracks come from player_tracks.py.
 """
 
