@@ -29,7 +29,7 @@ import numpy as np
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from bench.machine import BenchRun  # noqa: E402
+from bench.machine import machine_header  # noqa: E402
 from recommender_engine.tests.conftest import EngineProcess  # noqa: E402
 from recommender_engine.tests.database import CATALOG_REQUIRED, CATALOG_TABLES, EMBEDDING_TABLES, migrate  # noqa: E402
 
@@ -121,7 +121,8 @@ def main() -> None:
     args = parser.parse_args()
     if not CSV_PATH.exists():
         sys.exit(f"Needs the shared catalog at {CSV_PATH}.")
-    with BenchRun("Engine per-request overhead (bench/engine_overhead.py)"):
+    print("Engine per-request overhead (bench/engine_overhead.py)", machine_header(), sep="\n", flush=True)
+    try:
         names = shared_catalog_names()
         database = Path(tempfile.mkdtemp()) / "juke.sqlite3"
         fill(database, names)
@@ -135,6 +136,8 @@ def main() -> None:
             health, recommend = statistics.median(samples["health"]), statistics.median(samples["recommend"])
             p99 = sorted(samples["recommend"])[round(0.99 * (len(samples["recommend"]) - 1))]
             print(f"| {label} | {recommend / health:.2f}x | {health:.2f} | {recommend:.2f} | {p99:.2f} |", flush=True)
+    finally:
+        print(machine_header(end=True), flush=True)
 
 
 if __name__ == "__main__":

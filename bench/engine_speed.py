@@ -32,7 +32,7 @@ import psycopg
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from bench.machine import BenchRun  # noqa: E402
+from bench.machine import machine_header  # noqa: E402
 from recommender_engine.tests.conftest import EngineProcess  # noqa: E402
 from recommender_engine.tests.database import CATALOG_REQUIRED, create_postgres_database  # noqa: E402
 
@@ -286,8 +286,11 @@ def approximate_recall(count: int, queries: int = 200, k: int = 10) -> float:
 
 
 def main() -> None:
-    with BenchRun("Engine speed (bench/engine_speed.py)"):
+    print("Engine speed (bench/engine_speed.py)", machine_header(), sep="\n", flush=True)
+    try:
         run()
+    finally:
+        print(machine_header(end=True), flush=True)
 
 
 def run() -> None:

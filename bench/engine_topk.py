@@ -30,7 +30,7 @@ import numpy as np  # noqa: E402
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from bench.machine import BenchRun  # noqa: E402
+from bench.machine import machine_header  # noqa: E402
 from juke_ml.index import ApproximateIndex, ExactIndex  # noqa: E402
 
 DIMENSION = 32
@@ -145,11 +145,14 @@ def main() -> None:
     parser.add_argument("--approximate", default="", help="comma-separated sizes for the HNSW part (e.g. 1000000)")
     parser.add_argument("--ef-search", default="64,128,256")
     args = parser.parse_args()
-    with BenchRun("Engine top-k (bench/engine_topk.py)"):
+    print("Engine top-k (bench/engine_topk.py)", machine_header(), sep="\n", flush=True)
+    try:
         if args.rows:
             exact_part(args.rows, args.queries)
         for size in filter(None, args.approximate.split(",")):
             approximate_part(int(size), [int(value) for value in args.ef_search.split(",")], min(args.queries, 200))
+    finally:
+        print(machine_header(end=True), flush=True)
 
 
 if __name__ == "__main__":
