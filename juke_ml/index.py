@@ -22,8 +22,11 @@ IndexKind = Literal["exact", "approximate"]
 
 INDEX_KINDS = ("exact", "approximate", "auto")
 DEFAULT_APPROXIMATE_THRESHOLD = 2_000_000
-# Scores sampled to guess the k-th best; below twice this many rows the sample is most of the work anyway.
+# At most this many scores are sampled to guess the k-th best, one in every MIN_STRIDE or more; below
+# SAMPLED_FROM rows a partition of every score is as cheap.
 SAMPLE_SIZE = 8_192
+MIN_STRIDE = 16
+SAMPLED_FROM = 4_096
 PARALLEL_BUILD_ROWS = 100_000
 DEFAULT_HNSW_M = 32
 DEFAULT_HNSW_EF_CONSTRUCTION = 40
@@ -77,13 +80,18 @@ def _exclusion_array(exclude_rows: Iterable[int] | None, rows: int) -> RowArray:
     return excluded[(excluded >= 0) & (excluded < rows)]
 
 
+def sample_stride(rows: int) -> int:
+    """Every how many scores one is sampled."""
+    return max(MIN_STRIDE, rows // SAMPLE_SIZE)
+
+
 def _sampled_threshold(scores: FloatArray, k: int) -> float | None:
     """A score that about 2k (at least k, almost always) rows reach, read from an evenly strided sample.
 
     The sample's j-th best estimates the (j * stride)-th best of all; asking for twice the rank needed, plus slack,
     makes falling short rare, and `top_k` checks the count anyway.
     """
-    stride = len(scores) // SAMPLE_SIZE
+    stride = sample_stride(len(scores))
     sample = scores[::stride]
     rank = min(len(sample), 2 * (k // stride) + 16)
     value = float(np.partition(sample, len(sample) - rank)[len(sample) - rank])
@@ -99,7 +107,7 @@ def top_k(scores: FloatArray, k: int) -> RowArray:
     """
     if k <= 0 or len(scores) == 0:
         return np.empty(0, dtype=np.int64)
-    threshold = _sampled_threshold(scores, k) if len(scores) >= 2 * SAMPLE_SIZE else None
+    threshold = _sampled_threshold(scores, k) if len(scores) >= SAMPLED_FROM else None
     candidates = np.flatnonzero(scores >= threshold) if threshold is not None else None
     if candidates is None or len(candidates) < k:
         candidates = np.flatnonzero(scores > -np.inf)

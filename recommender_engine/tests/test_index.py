@@ -3,7 +3,16 @@
 import numpy as np
 import pytest
 
-from juke_ml.index import SAMPLE_SIZE, ApproximateIndex, ExactIndex, build_index, choose_kind, cosine_to_likeness, top_k
+from juke_ml.index import (
+    SAMPLE_SIZE,
+    ApproximateIndex,
+    ExactIndex,
+    build_index,
+    choose_kind,
+    cosine_to_likeness,
+    sample_stride,
+    top_k,
+)
 
 
 def unit_rows(matrix) -> np.ndarray:
@@ -165,7 +174,7 @@ def full_sort(scores: np.ndarray, k: int, excluded=()) -> list[int]:
     return [int(row) for row in rows[np.lexsort((rows, -scores[rows]))][:k]]
 
 
-@pytest.mark.parametrize("rows", [1, 7, 1000, 2 * SAMPLE_SIZE, 40_003])
+@pytest.mark.parametrize("rows", [1, 7, 1000, 5_000, 2 * SAMPLE_SIZE, 40_003])
 @pytest.mark.parametrize("k", [1, 10, 21, 500, 10**6])
 @pytest.mark.parametrize("ties", [False, True])
 def test_exact_search_equals_a_full_sort(rows, k, ties):
@@ -187,7 +196,7 @@ def test_exact_search_equals_a_full_sort(rows, k, ties):
 
 def test_top_k_stays_exact_when_the_sample_misses_the_best_rows():
     scores = np.linspace(0.0, 1.0, 10 * SAMPLE_SIZE, dtype=np.float32)
-    stride = len(scores) // SAMPLE_SIZE
+    stride = sample_stride(len(scores))
     scores[::stride] = -1.0  # every sampled score is the worst: the sampled threshold keeps (almost) nothing
     scores[5::stride] = 2.0  # and the true best rows sit between the samples
 

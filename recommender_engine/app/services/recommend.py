@@ -102,10 +102,12 @@ def _recommendation(index: TypeIndex, row: int, likeness: float, fallback_versio
         metadata = json.loads(metadata_text) if metadata_text else {}
     except ValueError:
         metadata = {}
-    return Recommendation(
+    # model_construct: every value is the engine's own, typed already; validating 60 models a request costs more
+    # than scoring 60k vectors.
+    return Recommendation.model_construct(
         name=index.names[row],
         likeness=likeness,
-        extra=RecommendationExtra(
+        extra=RecommendationExtra.model_construct(
             spotify_id=index.spotify_ids[row],
             model_version=index.versions[row] or fallback_version or "",
             quality_score=round(float(index.quality[row]), 3),
