@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
+from juke_ml.index import ApproximateIndex
 from recommender_engine.app.core.config import Settings
 from recommender_engine.app.services.index_store import EngineState
 from recommender_engine.app.services.repository import (
@@ -232,3 +233,27 @@ def test_without_a_model_the_query_dimension_follows_the_vectors_still_indexed(s
     assert state.refresh().dimension is None  # emptied: a query of any dimension is acceptable again
     repository.add("tracks", "B", [1.0, 0.0, 0.0, 0.0])
     assert state.refresh().dimension == 4
+
+
+def test_the_approximate_index_follows_changes_and_deletions_without_a_rebuild(repository):
+    settings = Settings(_env_file=None, RECOMMENDER_INDEX="approximate", RECOMMENDER_HNSW_M=8)
+    state = EngineState(settings, repository)
+    rng = np.random.default_rng(5)
+    for position in range(300):
+        repository.add("tracks", f"T{position}", rng.standard_normal(8))
+    state.refresh()
+    first_graph = state.snapshot.types["tracks"].index
+    repository.update("tracks", 1, [1.0] + [0.0] * 7)
+    newcomer = repository.add("tracks", "New", [0.0, 1.0] + [0.0] * 6)
+    del repository.rows["tracks"][2]
+
+    state.refresh()
+
+    tracks = state.snapshot.types["tracks"]
+    assert isinstance(tracks.index, ApproximateIndex) and tracks.index is not first_graph
+    assert tracks.index.stale_nodes == 2  # T0's old node and deleted T1's: kept in the graph, not rebuilt
+    assert len(tracks) == 300 and "t1" not in tracks.by_name
+    assert top(state, "tracks", [1.0] + [0.0] * 7, 1) == ["T0"]
+    assert top(state, "tracks", [0.0, 1.0] + [0.0] * 6, 1) == ["New"]
+    assert "T1" not in top(state, "tracks", rng.standard_normal(8), 300)  # deleted: never returned
+    assert newcomer == 301
