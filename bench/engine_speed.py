@@ -32,9 +32,15 @@ import psycopg
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from recommender_engine.tests.conftest import EngineProcess, schema_statements  # noqa: E402
+from bench.machine import machine_header  # noqa: E402
+from recommender_engine.tests.conftest import EngineProcess  # noqa: E402
+from recommender_engine.tests.database import CATALOG_REQUIRED, create_postgres_database  # noqa: E402
 
-CSV_PATH = REPO_ROOT.parent / "shared" / "data" / "spotify_songs.csv"
+# ../shared/data from the main checkout, ../../shared/data from a worktree under /work/wt.
+CSV_PATH = next(
+    (path for path in (root / "shared" / "data" / "spotify_songs.csv" for root in REPO_ROOT.parents) if path.exists()),
+    REPO_ROOT.parent / "shared" / "data" / "spotify_songs.csv",
+)
 DIMENSION = 32
 ADMIN = {
     "user": os.environ.get("POSTGRES_USER", "postgres"),
@@ -87,21 +93,19 @@ def fill(label: str, names: dict[str, list[str]], seed: int = 0) -> None:
     except psycopg.Error:
         pass
     started = time.perf_counter()
-    with psycopg.connect(dbname="postgres", autocommit=True, **ADMIN) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
+    create_postgres_database(ADMIN, name)  # fresh, and migrated by Django's migrations
     rng = np.random.default_rng(seed)
     now = datetime.now(UTC)
     with psycopg.connect(dbname=name, **ADMIN) as connection:
-        for statement in schema_statements(postgres=True):
-            connection.execute(statement)
         for resource, values in names.items():
             catalog, embedding, foreign_key = TABLES[resource]
             vectors = random_units(rng, len(values))
             with connection.cursor() as cursor:
-                with cursor.copy(f"COPY {catalog} (id, spotify_id, name, created_at, modified_at) FROM STDIN") as copy:
+                required = CATALOG_REQUIRED[resource]
+                columns = ", ".join(["id", "spotify_id", "name", "created_at", "modified_at", *required])
+                with cursor.copy(f"COPY {catalog} ({columns}) FROM STDIN") as copy:
                     for row, value in enumerate(values, start=1):
-                        copy.write_row((row, f"{resource[:2]}{row:020d}", value, now, now))
+                        copy.write_row((row, f"{resource[:2]}{row:020d}", value, now, now, *required.values()))
                 with cursor.copy(
                     f"COPY {embedding} (id, {foreign_key}, vector, model_version, quality_score, metadata, "
                     "created_at, modified_at) FROM STDIN"
@@ -269,12 +273,27 @@ def approximate_recall(count: int, queries: int = 200, k: int = 10) -> float:
     matrix = random_units(np.random.default_rng(0), count)  # what fill() wrote for the tracks
     query_vectors = random_units(np.random.default_rng(3), queries)
     exact_rows, _ = ExactIndex(matrix).search(query_vectors, k)
-    approximate_rows, _ = ApproximateIndex(matrix, nprobe=Settings().RECOMMENDER_IVF_NPROBE).search(query_vectors, k)
+    settings = Settings()
+    approximate = ApproximateIndex(
+        matrix,
+        settings.RECOMMENDER_HNSW_M,
+        settings.RECOMMENDER_HNSW_EF_CONSTRUCTION,
+        settings.RECOMMENDER_HNSW_EF_SEARCH,
+    )
+    approximate_rows, _ = approximate.search(query_vectors, k)
     hits = [len(set(a) & set(e)) for a, e in zip(approximate_rows.tolist(), exact_rows.tolist(), strict=True)]
     return sum(hits) / (k * queries)
 
 
 def main() -> None:
+    print("Engine speed (bench/engine_speed.py)", machine_header(), sep="\n", flush=True)
+    try:
+        run()
+    finally:
+        print(machine_header(end=True), flush=True)
+
+
+def run() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="shared,10000,100000,1000000")
     parser.add_argument("--requests", type=int, default=300, help="timed requests per engine scenario")
@@ -403,9 +422,7 @@ def main() -> None:
         )
     if recall is not None:
         print()
-        print(
-            f"Approximate index (IVF, ~sqrt(n) lists, engine default nprobe) recall@10 against exact, 1M random vectors: {recall:.2f}"
-        )
+        print(f"Approximate index (HNSW, engine defaults) recall@10 against exact, 1M random vectors: {recall:.2f}")
 
 
 if __name__ == "__main__":

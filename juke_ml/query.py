@@ -7,13 +7,18 @@ both rank identically. Pure numpy.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 DEFAULT_SEED_WEIGHT = 0.5
 
 
-def _mean_direction(vectors: Sequence[Sequence[float]] | np.ndarray, dimension: int | None) -> np.ndarray | None:
+Vectors = Sequence[Sequence[float]] | npt.NDArray[np.floating[Any]]
+
+
+def _mean_direction(vectors: Vectors | None, dimension: int | None) -> npt.NDArray[np.float64] | None:
     if vectors is None or len(vectors) == 0:
         return None
     matrix = np.asarray(vectors, dtype=np.float64)
@@ -25,16 +30,16 @@ def _mean_direction(vectors: Sequence[Sequence[float]] | np.ndarray, dimension: 
     matrix = np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 1e-12)
     mean = matrix.mean(axis=0)
     norm = float(np.linalg.norm(mean))
-    return mean / norm if norm > 1e-12 else None
+    return np.asarray(mean / norm, dtype=np.float64) if norm > 1e-12 else None
 
 
 def build_query_vector(
     *,
-    seed_vectors: Sequence[Sequence[float]] | np.ndarray | None,
-    name_vectors: Sequence[Sequence[float]] | np.ndarray | None = None,
+    seed_vectors: Vectors | None,
+    name_vectors: Vectors | None = None,
     seed_weight: float = DEFAULT_SEED_WEIGHT,
     dimension: int | None = None,
-) -> np.ndarray | None:
+) -> npt.NDArray[np.float32] | None:
     """The unit query vector of a request, or None when nothing resolved.
 
     `seed_vectors` are resolved by the caller (catalog items' stored embeddings, genre vectors); `name_vectors`
@@ -44,12 +49,10 @@ def build_query_vector(
     """
     resolved = _mean_direction(seed_vectors, dimension)
     named = _mean_direction(name_vectors, dimension)
-    if resolved is None and named is None:
-        return None
-    if resolved is None:
-        query = named
-    elif named is None:
-        query = resolved
+    if resolved is None or named is None:
+        query = resolved if resolved is not None else named
+        if query is None:
+            return None
     else:
         weight = float(np.clip(seed_weight, 0.0, 1.0))
         query = (1.0 - weight) * resolved + weight * named

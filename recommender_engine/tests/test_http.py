@@ -1,6 +1,7 @@
 """The engine over HTTP: a real uvicorn process reading a real database (SQLite file, or PostgreSQL when set)."""
 
 import time
+from typing import Any
 
 import httpx
 import numpy as np
@@ -23,7 +24,7 @@ def near(base, amount: float, axis: int = 3):
     return unit(vector)
 
 
-def names(results: list[dict]) -> list[str]:
+def names(results: list[dict[str, Any]]) -> list[str]:
     return [result["name"] for result in results]
 
 
@@ -36,7 +37,7 @@ def shape_of(value):
     return "number" if isinstance(value, int | float) and not isinstance(value, bool) else type(value).__name__
 
 
-def assert_same_shape(actual: dict, example: dict) -> None:
+def assert_same_shape(actual: dict[str, Any], example: dict[str, Any]) -> None:
     actual_shape, example_shape = shape_of(actual), shape_of(example)
     for key, expected in example_shape.items():
         assert key in actual_shape, f"{key} missing from the response"
@@ -151,7 +152,7 @@ def test_seed_weight_mixes_name_seeds_with_seed_vectors(engine, catalog):
                 "resource_types": ["tracks"],
             },
         ).json()
-        return body["tracks"][0]["name"]
+        return str(body["tracks"][0]["name"])
 
     assert top_track(0.0) == "Jazz Tune"
     assert top_track(1.0) == "Pop Rock Song"  # the seed itself is excluded

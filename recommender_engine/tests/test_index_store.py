@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
+from juke_ml.index import ApproximateIndex
 from recommender_engine.app.core.config import Settings
 from recommender_engine.app.services.index_store import EngineState
 from recommender_engine.app.services.repository import (
@@ -23,8 +24,8 @@ class MemoryRepository(Repository):
     """Rows per resource type: id -> (vector, name, spotify_id, modified_at); records what was read."""
 
     def __init__(self):
-        self.rows: dict[str, dict[int, tuple]] = {"artists": {}, "albums": {}, "tracks": {}}
-        self.reads: list[tuple[str, datetime | None, int]] = []
+        self.rows: dict[str, dict[int, tuple[bytes, str, str, datetime]]] = {"artists": {}, "albums": {}, "tracks": {}}
+        self.reads: list[tuple[str, datetime | str | None, int]] = []
         self.model: ActiveModel | None = None
         self.down = False
         self.clock = T0
@@ -63,6 +64,9 @@ class MemoryRepository(Repository):
         self._check()
         self.reads.append((resource, "ids", len(self.rows[resource])))
         return list(self.rows[resource])
+
+    def close(self) -> None:
+        return None
 
     def model_payload(self, version):
         raise AssertionError("no model in these tests")
@@ -219,3 +223,37 @@ def test_a_full_reload_happens_after_the_configured_interval(repository):
     state.refresh()
 
     assert ("tracks", None, 1) in repository.reads
+
+
+def test_without_a_model_the_query_dimension_follows_the_vectors_still_indexed(state, repository):
+    first = repository.add("tracks", "A", [1.0, 0.0])
+    assert state.refresh().dimension == 2
+    del repository.rows["tracks"][first]
+
+    assert state.refresh().dimension is None  # emptied: a query of any dimension is acceptable again
+    repository.add("tracks", "B", [1.0, 0.0, 0.0, 0.0])
+    assert state.refresh().dimension == 4
+
+
+def test_the_approximate_index_follows_changes_and_deletions_without_a_rebuild(repository):
+    settings = Settings(_env_file=None, RECOMMENDER_INDEX="approximate", RECOMMENDER_HNSW_M=8)
+    state = EngineState(settings, repository)
+    rng = np.random.default_rng(5)
+    for position in range(300):
+        repository.add("tracks", f"T{position}", rng.standard_normal(8))
+    state.refresh()
+    first_graph = state.snapshot.types["tracks"].index
+    repository.update("tracks", 1, [1.0] + [0.0] * 7)
+    newcomer = repository.add("tracks", "New", [0.0, 1.0] + [0.0] * 6)
+    del repository.rows["tracks"][2]
+
+    state.refresh()
+
+    tracks = state.snapshot.types["tracks"]
+    assert isinstance(tracks.index, ApproximateIndex) and tracks.index is not first_graph
+    assert tracks.index.stale_nodes == 2  # T0's old node and deleted T1's: kept in the graph, not rebuilt
+    assert len(tracks) == 300 and "t1" not in tracks.by_name
+    assert top(state, "tracks", [1.0] + [0.0] * 7, 1) == ["T0"]
+    assert top(state, "tracks", [0.0, 1.0] + [0.0] * 6, 1) == ["New"]
+    assert "T1" not in top(state, "tracks", rng.standard_normal(8), 300)  # deleted: never returned
+    assert newcomer == 301

@@ -43,7 +43,8 @@ def test_recommend_request_defaults():
     assert request.limit == 10
     assert request.seed_weight == 0.5
     assert request.resource_types == ["artists", "albums", "tracks"]
-    assert request.artists == request.seed_vectors == request.exclude_spotify_ids == []
+    assert request.artists == request.exclude_spotify_ids == []
+    assert request.seed_vectors == []
 
 
 def test_recommend_request_strips_names_and_drops_blank_ones():

@@ -45,4 +45,4 @@ def test_a_valid_request_still_answers_after_hostile_ones(engine, indexed):
 
     response = engine.post("/recommend", json={"seed_vectors": [ROCK.tolist()], "limit": 1})
 
-    assert response.status_code == 200
+    assert response.status_code == 200, response.text

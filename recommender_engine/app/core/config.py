@@ -37,7 +37,9 @@ class Settings(BaseSettings):
     RECOMMENDER_LOAD_BATCH: int = Field(50_000, ge=100)
     RECOMMENDER_INDEX: Literal["exact", "approximate", "auto"] = "auto"
     RECOMMENDER_APPROXIMATE_THRESHOLD: int = Field(2_000_000, ge=1)
-    RECOMMENDER_IVF_NPROBE: int = Field(128, ge=1, description="Clusters an approximate search scans.")
+    RECOMMENDER_HNSW_M: int = Field(32, ge=4, le=128, description="Links per node of the approximate index's graph.")
+    RECOMMENDER_HNSW_EF_CONSTRUCTION: int = Field(40, ge=8, description="Build-time search width (quality vs time).")
+    RECOMMENDER_HNSW_EF_SEARCH: int = Field(256, ge=8, description="Query-time search width (recall vs latency).")
     # Read in recommender_engine/app/__init__.py before numpy loads; listed here for completeness.
     RECOMMENDER_BLAS_THREADS: int = Field(1, ge=1)
 

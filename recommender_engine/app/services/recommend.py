@@ -23,7 +23,7 @@ from recommender_engine.app.schemas import (
     RecommendRequest,
     RecommendResponse,
 )
-from recommender_engine.app.services.index_store import Snapshot, TypeIndex
+from recommender_engine.app.services.snapshot import Snapshot, TypeIndex
 
 # Request fields holding names, each resolved against the index of the same resource type.
 NAME_FIELDS = ("artists", "albums", "tracks")
@@ -96,16 +96,18 @@ def _query_vector(request: RecommendRequest, seeds: _Seeds, dimension: int | Non
     return query
 
 
-def _recommendation(index: TypeIndex, row: int, score: float, fallback_version: str | None) -> Recommendation:
+def _recommendation(index: TypeIndex, row: int, likeness: float, fallback_version: str | None) -> Recommendation:
     metadata_text = index.metadata[row]
     try:
         metadata = json.loads(metadata_text) if metadata_text else {}
     except ValueError:
         metadata = {}
-    return Recommendation(
+    # model_construct: every value is the engine's own, typed already; validating 60 models a request costs more
+    # than scoring 60k vectors.
+    return Recommendation.model_construct(
         name=index.names[row],
-        likeness=float(cosine_to_likeness(score)),
-        extra=RecommendationExtra(
+        likeness=likeness,
+        extra=RecommendationExtra.model_construct(
             spotify_id=index.spotify_ids[row],
             model_version=index.versions[row] or fallback_version or "",
             quality_score=round(float(index.quality[row]), 3),
@@ -123,16 +125,17 @@ def _top(
     excluded_ids: set[str],
     fallback_version: str | None,
 ) -> list[Recommendation]:
-    if len(index) == 0 or index.dimension != query.shape[0]:
+    if len(index) == 0 or index.vector_dimension != query.shape[0]:
         return []
     k = limit + len(excluded_ids) + 4 * len(names) + 5
     while True:
         found_rows, scores = index.index.search(query, k, exclude_rows=rows)
         results = []
-        for row, score in zip(found_rows[0].tolist(), scores[0].tolist(), strict=True):
+        likenesses = cosine_to_likeness(scores[0]).tolist()  # once per search: numpy per scalar costs more
+        for row, likeness in zip(found_rows[0].tolist(), likenesses, strict=True):
             if index.spotify_ids[row] in excluded_ids or (names and index.names[row].lower() in names):
                 continue
-            results.append(_recommendation(index, row, score, fallback_version))
+            results.append(_recommendation(index, row, likeness, fallback_version))
             if len(results) == limit:
                 return results
         if k >= len(index) or found_rows.shape[1] < k:

@@ -2,8 +2,8 @@ from fastapi import APIRouter, HTTPException
 
 from recommender_engine.app.api.deps import SnapshotDep, StateDep
 from recommender_engine.app.schemas import DATA_UNAVAILABLE_DETAIL, ErrorResponse, HealthResponse, IndexedCounts
-from recommender_engine.app.services.index_store import Snapshot
 from recommender_engine.app.services.repository import RepositoryUnavailable
+from recommender_engine.app.services.snapshot import Snapshot
 
 router = APIRouter(tags=["health"])
 
