@@ -11,6 +11,7 @@ from social_core.exceptions import AuthProviderError, SocialAuthBaseException
 from social_django.models import UserSocialAuth
 from social_django.utils import load_backend, load_strategy
 
+from juke_auth.errors import SpotifySignInFailed, SpotifyUnavailable
 from juke_auth.models import JukeUser
 from juke_auth.services.tokens import MODEL_BACKEND
 
@@ -23,15 +24,7 @@ RESTORED_SIGN_IN_SESSION_KEY = "juke_spotify_restored_sign_in"
 UNAVAILABLE_CODES = {"connection_failed", "timeout", "tls_error", "unavailable", "rate_limited"}
 
 
-class SpotifySignInFailed(Exception):
-    """Spotify refused the sign-in (bad code, rejected token, user cancelled...)."""
-
-
-class SpotifyUnavailable(Exception):
-    """Spotify could not be reached or answered with a server error."""
-
-
-def spotify_error_classify(*, error: Exception) -> type[Exception]:
+def spotify_error_classify(*, error: Exception) -> type[SpotifySignInFailed | SpotifyUnavailable]:
     """SpotifyUnavailable or SpotifySignInFailed for an error raised by the social-auth flow."""
     if isinstance(error, AuthProviderError):
         status = getattr(error, "status_code", None)
@@ -133,11 +126,12 @@ def spotify_token_sign_in(
     the Juke user through the social-auth pipeline; stores the access token (and refresh token if given).
     A signed-in caller gets the Spotify account linked to them (taken over if another user had it).
 
-    Raises SpotifyUnavailable or SpotifySignInFailed(message).
+    Raises SpotifyUnavailable (also for an unexpected failure, logged with its cause) or
+    SpotifySignInFailed(message).
     """
     if spotify_stub_sign_in_refused():
         # The stub accepts any token (and lets the caller choose the Spotify id).
-        raise SpotifyUnavailable("Spotify stub mode is on in production.")
+        raise SpotifyUnavailable()
     strategy = load_strategy(request)
     backend = load_backend(strategy, SPOTIFY, redirect_uri=None)
     response = {"access_token": access_token, "token_type": "Bearer"}
@@ -146,7 +140,12 @@ def spotify_token_sign_in(
     try:
         user = backend.do_auth(access_token, response=response, user=signed_in_user)
     except SocialAuthBaseException as error:
-        raise spotify_error_classify(error=error)(str(error)) from error
+        if spotify_error_classify(error=error) is SpotifyUnavailable:
+            raise SpotifyUnavailable() from error
+        raise SpotifySignInFailed(str(error) or None) from error
+    except Exception as error:  # a provider failure social-core does not classify: never a bare 500
+        logger.exception("Spotify token sign-in failed unexpectedly")
+        raise SpotifyUnavailable() from error
     if user is None:
         raise SpotifySignInFailed("Spotify sign-in failed.")
     if not user.is_active:

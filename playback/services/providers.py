@@ -28,6 +28,7 @@ from integrations.spotify.player import (
     SpotifyPlayerCommandRefused,
     spotify_access_token_refresh,
 )
+from juke_auth.services.spotify_credentials import spotify_credentials_read, spotify_credentials_write
 from playback.types import (
     PlaybackAuthExpired,
     PlaybackCommandRefused,
@@ -111,8 +112,7 @@ def spotify_account_get(*, user: AbstractBaseUser) -> UserSocialAuth | None:
 
 
 def _extra_data(account: UserSocialAuth) -> dict:
-    # Rows written by old social-auth versions may hold JSON text or nothing at all.
-    return dict(account.extra_data) if isinstance(account.extra_data, dict) else {}
+    return spotify_credentials_read(account=account)  # tokens are encrypted at rest
 
 
 def _token_expires_at(extra_data: dict) -> float | None:
@@ -149,7 +149,7 @@ def spotify_access_token_get(*, account_id: int, rejected_token: str | None = No
     """
     account = UserSocialAuth.objects.get(pk=account_id)
     if not _token_needs_refresh(_extra_data(account), rejected_token=rejected_token, now=time.time()):
-        return account.extra_data["access_token"]
+        return _extra_data(account)["access_token"]
 
     with transaction.atomic():
         account = UserSocialAuth.objects.select_for_update().get(pk=account_id)
@@ -181,8 +181,7 @@ def spotify_access_token_get(*, account_id: int, rejected_token: str | None = No
         )
         if grant.refresh_token:
             extra_data["refresh_token"] = grant.refresh_token
-        account.extra_data = extra_data
-        account.save(update_fields=["extra_data"])
+        spotify_credentials_write(account=account, extra_data=extra_data)
         return grant.access_token
 
 

@@ -13,8 +13,9 @@ from django.core.cache import cache
 from social_django.models import UserSocialAuth
 
 from juke_auth.models import JukeUser
+from juke_auth.services.spotify_credentials import spotify_credentials_read
 from spotify_stub.accounts import stub_user_id_for_code
-from tests.factories_auth import PASSWORD, UserFactory, fresh_cache, token_client  # noqa: F401 - fixtures
+from tests.factories_auth import PASSWORD, UserFactory, token_client
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
 
@@ -98,7 +99,7 @@ def test_complete_stores_access_refresh_token_and_expiry_in_extra_data(api_clien
 
     complete(api_client, state, code="tokens")
 
-    extra = UserSocialAuth.objects.get(provider="spotify").extra_data
+    extra = spotify_credentials_read(account=UserSocialAuth.objects.get(provider="spotify"))
     assert extra["access_token"].startswith("stub-access-")
     assert extra["refresh_token"].startswith("stub-refresh-")
     assert extra["expires"] == 3600
@@ -288,7 +289,7 @@ def test_real_token_exchange_and_profile_lookup_are_sent_to_spotify(api_client, 
     assert "grant_type=authorization_code" in token_call.body
     assert real_spotify.calls[1].request.headers["Authorization"] == "Bearer real-access"
     social = UserSocialAuth.objects.get(provider="spotify", uid="realuser")
-    assert social.extra_data["refresh_token"] == "real-refresh"
+    assert spotify_credentials_read(account=social)["refresh_token"] == "real-refresh"
     assert social.user.email == "r@example.com"
 
 

@@ -49,6 +49,15 @@ def settings_with_env(**env: str) -> dict:
             "FRONTEND_URL",
         ),
         ({"JUKE_RUNTIME_ENV": "staging", "DJANGO_SECRET_KEY": "dev-only-insecure-key-change-me"}, "DJANGO_SECRET_KEY"),
+        (
+            {
+                "JUKE_RUNTIME_ENV": "production",
+                "DJANGO_SECRET_KEY": PRODUCTION_KEY,
+                "BACKEND_URL": "https://api.example",
+                "FRONTEND_URL": "https://juke.example",
+            },
+            "JUKE_SPOTIFY_TOKEN_KEYS",
+        ),
         ({"BACKEND_PORT": "eighty"}, "BACKEND_PORT"),
         ({"POSTGRES_NAME": "juke", "POSTGRES_PORT": "5432x"}, "POSTGRES_PORT"),
         ({"SPOTIFY_USE_STUB_DATA": "maybe"}, "SPOTIFY_USE_STUB_DATA"),
@@ -124,6 +133,7 @@ PRODUCTION = {
     "DJANGO_SECRET_KEY": PRODUCTION_KEY,
     "BACKEND_URL": "https://api.juke.example",
     "FRONTEND_URL": "https://juke.example",
+    "JUKE_SPOTIFY_TOKEN_KEYS": "vXMuEVe3cR2ynSTaX7fvPYAP8Op7tpzYUqA4Z9zDSP0=",
 }
 
 
