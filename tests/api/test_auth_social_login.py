@@ -206,3 +206,19 @@ def test_social_login_with_an_invalid_token_header_is_refused_rather_than_creati
 
     assert response.status_code == 401
     assert not UserSocialAuth.objects.exists()
+
+
+def test_an_unexpected_spotify_answer_is_a_json_503_and_logged_with_its_cause(api_client, settings, caplog):
+    # Spotify answers 200 with a JSON array where an object belongs: social-core fails in a way it does not
+    # classify (an AttributeError), which used to end in a bare 500.
+    settings.SPOTIFY_USE_STUB_DATA = False
+    with responses.RequestsMock() as spotify:
+        spotify.add(responses.GET, ME_URL, json=["not", "a", "profile"], status=200)
+
+        response = social_login(api_client, access_token="t")
+
+    assert response.status_code == 503
+    assert response.json() == {"detail": "Spotify authentication is temporarily unavailable. Please try again."}
+    assert JukeUser.objects.count() == 0
+    failure = next(record for record in caplog.records if "unexpectedly" in record.getMessage())
+    assert failure.exc_info is not None

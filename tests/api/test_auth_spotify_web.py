@@ -368,3 +368,32 @@ def test_disconnect_answers_204_to_a_token_client_and_playback_then_asks_to_link
     playback = client.post("/api/v1/playback/pause/", {}, format="json")
     assert playback.status_code == 400
     assert "Link a streaming account" in playback.json()["detail"]
+
+
+def test_an_unexpected_failure_at_complete_redirects_to_login_with_auth_failed(
+    api_client, settings, real_spotify, caplog
+):
+    state = start(api_client)
+    real_spotify.add(responses.POST, TOKEN_URL, json={"access_token": "a", "expires_in": 3600, "token_type": "Bearer"})
+    real_spotify.add(responses.GET, ME_URL, json=["not", "a", "profile"])  # social-core does not classify this
+
+    response = complete(api_client, state)
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{settings.FRONTEND_URL}/login?error=spotify_auth_failed"
+    failure = next(record for record in caplog.records if "unexpectedly" in record.getMessage())
+    assert failure.exc_info is not None
+
+
+def test_an_unexpected_failure_at_complete_answers_json_400_when_json_is_accepted(api_client, real_spotify):
+    state = start(api_client)
+    real_spotify.add(responses.POST, TOKEN_URL, json={"access_token": "a", "expires_in": 3600, "token_type": "Bearer"})
+    real_spotify.add(responses.GET, ME_URL, json=["not", "a", "profile"])  # social-core does not classify this
+
+    response = complete(api_client, state, HTTP_ACCEPT="application/json")
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "Spotify authentication failed. Please try again.",
+        "error": "spotify_auth_failed",
+    }
