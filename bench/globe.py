@@ -10,7 +10,6 @@ zoom levels, with the two globe indexes and then with them dropped (sequential s
 
 import argparse
 import os
-import platform
 import random
 import statistics
 import subprocess
@@ -19,24 +18,14 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from bench.machine import machine_header  # noqa: E402
+
 DB = "juke_bench_globe"
 INDEXES = ("profile_globe_clout_idx", "profile_globe_box_idx")
 # name, zoom, box height and width in degrees (None: the whole world)
 VIEWS = [("world", 1, None), ("continent", 4, (40, 60)), ("region", 6, (12, 18)), ("city", 10, (1.0, 1.5)),
          ("street", 14, (0.1, 0.15))]  # fmt: skip
-
-
-def machine() -> str:
-    model = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if "model name" in line
-        ),
-        platform.processor(),
-    )
-    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
-    return f"{os.cpu_count()} cores, {model}; load average {load}"
 
 
 def setup_django() -> None:
@@ -47,7 +36,6 @@ def setup_django() -> None:
         DJANGO_SETTINGS_MODULE="settings.base",
     )
     os.environ.pop("DATABASE_URL", None)
-    sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()
@@ -165,7 +153,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=25)
     parser.add_argument("--reuse", action="store_true", help="keep an already filled juke_bench_globe")
     args = parser.parse_args()
-    print(f"start: {machine()}")
+    print(machine_header(), flush=True)
     setup_django()
     if create_database(args.reuse):
         fill(args.profiles)
@@ -183,7 +171,7 @@ def main() -> None:
         fast, points = with_indexes[name]
         slow, _ = without[name]
         print(f"| {name} ({zoom}) | {points:,} | {fast:.1f} | {slow:.1f} | {slow / fast:.1f}x |")
-    print(f"\nend: {machine()}")
+    print(machine_header(end=True))
 
 
 if __name__ == "__main__":
