@@ -66,9 +66,6 @@ REST_REGISTRATION = {
     "USER_PUBLIC_FIELDS": ["id", "username", "first_name", "last_name", "email"],
     "USER_EDITABLE_FIELDS": ["first_name", "last_name"],
     "REGISTER_SERIALIZER_CLASS": "juke_auth.serializers.RegisterInputSerializer",
-    "AUTH_TOKEN_MANAGER_CLASS": "juke_auth.authentication.KnoxAuthTokenManager",
-    "LOGIN_RETRIEVE_TOKEN": True,
-    "LOGIN_AUTHENTICATE_SESSION": True,
 }
 
 # --- Spotify sign-in (social-auth-app-django) --------------------------------------------------------

@@ -13,7 +13,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
 TAKEN = ["A user with that username already exists."]
 
 
-@pytest.mark.parametrize("username", ["USERA", "usera", "UserA"])
+@pytest.mark.parametrize("username", ["USERA", "usera", "uSeRa"])
 def test_a_username_differing_only_in_case_is_refused(api_client, username):
     UserFactory(username="UserA")
 
