@@ -31,6 +31,7 @@ from juke_auth.services.social import (
     spotify_token_sign_in,
 )
 from juke_auth.services.tokens import user_sign_in
+from juke_auth.throttles import client_address
 from juke_auth.views.base import DETAIL_400, AuthAPIView, PublicAuthView, detail
 
 logger = logging.getLogger(__name__)
@@ -139,7 +140,10 @@ class SpotifyLoginCompleteView(APIView):
             return _spotify_failure(request, SpotifyUnavailable)
         django_request = request._request
         spotify_oauth_state_restore(
-            request=django_request, backend_name=backend, state=django_request.GET.get("state", "")
+            request=django_request,
+            backend_name=backend,
+            state=django_request.GET.get("state", ""),
+            client=client_address(django_request),
         )
         try:
             response = social_views.complete(django_request, backend)
