@@ -3,6 +3,7 @@
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
 from django.db.models import Q, QuerySet
+from django.db.models.fields.json import KT
 from django.utils import timezone
 
 from juke_auth.models import JukeUser, MusicProfile
@@ -60,7 +61,7 @@ def music_profile_online_list() -> QuerySet[MusicProfile]:
 
 # Juke World: the lower the zoom (the more of the world in view), the higher the clout a point needs.
 GLOBE_MIN_CLOUT_BY_MAX_ZOOM = ((4, 0.5), (8, 0.2), (12, 0.05))
-GLOBE_FIELDS = ("id", "user__username", "city_lat", "city_lng", "clout", "favorite_genres", "display_name", "location")
+GLOBE_FIELDS = ("id", "user__username", "city_lat", "city_lng", "clout", "first_genre", "display_name", "location")
 
 
 def globe_min_clout(*, zoom: float) -> float:
@@ -87,6 +88,9 @@ def music_profile_globe_points(
             clout__gte=globe_min_clout(zoom=zoom),
             user__is_active=True,
         )
+        # The first genre as text, read by the database: decoding each profile's whole JSON list in Python
+        # was a third of the time of a 5,000-point answer (bench/globe.py).
+        .annotate(first_genre=KT("favorite_genres__0"))
         .order_by("-clout", "id")
         .values_list(*GLOBE_FIELDS)[:limit]
     )
@@ -97,15 +101,9 @@ def music_profile_globe_points(
             "lat": lat,
             "lng": lng,
             "clout": clout,
-            "top_genre": _first_genre(genres),
+            "top_genre": genre or "other",
             "display_name": display_name,
             "location": location,
         }
-        for profile_id, username, lat, lng, clout, genres, display_name, location in rows
+        for profile_id, username, lat, lng, clout, genre, display_name, location in rows
     ]
-
-
-def _first_genre(genres: object) -> str:
-    if isinstance(genres, list) and genres and isinstance(genres[0], str) and genres[0]:
-        return genres[0]
-    return "other"
