@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 from urllib.parse import urlsplit
 
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 from settings.base import FRONTEND_URL, IS_DEVELOPMENT, JUKE_RUNTIME_ENV, SECRET_KEY
@@ -102,6 +103,13 @@ SOCIAL_AUTH_PIPELINE = (
 # DJANGO_SECRET_KEY; other environments must set it.
 def _spotify_token_keys() -> list[str]:
     keys = [key.strip() for key in env_str("JUKE_SPOTIFY_TOKEN_KEYS", "").split(",") if key.strip()]
+    for key in keys:
+        try:
+            Fernet(key)
+        except ValueError:
+            raise ImproperlyConfigured(
+                "JUKE_SPOTIFY_TOKEN_KEYS must be Fernet keys (32 bytes, URL-safe base64), comma-separated."
+            ) from None
     if keys:
         return keys
     if not IS_DEVELOPMENT:
