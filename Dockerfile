@@ -12,6 +12,7 @@ RUN DJANGO_SECRET_KEY=collectstatic-only-key-not-used-at-runtime-0123456789abcde
     BACKEND_URL=https://build.invalid FRONTEND_URL=https://build.invalid DJANGO_ALLOWED_HOSTS=build.invalid \
     DATABASE_URL=postgres://build.invalid/juke CACHE_URL=redis://build.invalid:6379/0 \
     CELERY_BROKER_URL=redis://build.invalid:6379/0 \
+    JUKE_SPOTIFY_TOKEN_KEYS=Y29sbGVjdHN0YXRpYy1vbmx5LWtleS1ub3QtdXNlZC0= \
     JUKE_RUNTIME_ENV=production python manage.py collectstatic --no-input -v0
 EXPOSE 8000
 CMD ["sh", "-c", "python manage.py migrate --no-input && gunicorn settings.wsgi:application --bind 0.0.0.0:8000 --workers ${GUNICORN_WORKERS:-3} --timeout ${GUNICORN_TIMEOUT:-60}"]

@@ -8,6 +8,7 @@ from social_core.exceptions import AuthConfigurationError, AuthProviderError
 from social_core.utils import http_error
 
 from integrations.spotify.http import spotify_http_session
+from juke_auth.throttles import client_address
 
 
 class JukeSpotifyOAuth2(SpotifyOAuth2):
@@ -44,7 +45,7 @@ class JukeSpotifyOAuth2(SpotifyOAuth2):
                 user=getattr(request, "user", None),
                 session_key=session_key,
                 session_value=self.strategy.session_get(session_key),
-                request=request,
+                client=client_address(request),
             )
         return state
 

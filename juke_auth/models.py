@@ -1,5 +1,7 @@
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.validators import ASCIIUsernameValidator
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Lower
 
 
@@ -12,12 +14,26 @@ class JukeUserManager(UserManager):
 
 
 class JukeUser(AbstractUser):
+    # ASCII only, unique whatever the letter case (ADR 0013): no look-alike of another user's name.
+    # Names chosen before that rule are kept (the validator runs on new and changed names only).
+    username_validator = ASCIIUsernameValidator()
+    username = models.CharField(
+        "username",
+        max_length=150,
+        unique=True,
+        help_text="Required. 150 characters or fewer. ASCII letters, digits and @/./+/-/_ only.",
+        validators=[username_validator],
+        error_messages={"unique": "A user with that username already exists."},
+    )
     email = models.EmailField("email address", unique=True, null=True, blank=True)
 
     objects = JukeUserManager()
 
     class Meta:
-        constraints = [models.UniqueConstraint(Lower("email"), name="juke_user_email_ci_unique")]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="juke_user_email_ci_unique"),
+            models.UniqueConstraint(Lower("username"), name="juke_user_username_ci_unique"),
+        ]
 
     def __str__(self) -> str:
         return self.username
@@ -25,6 +41,17 @@ class JukeUser(AbstractUser):
     def clean(self) -> None:
         super().clean()
         self.email = self.email or None
+
+
+class PendingEmailChange(models.Model):
+    """The latest address a user asked to change to; its e-mailed link works once, and only while it is the latest."""
+
+    user = models.OneToOneField(JukeUser, on_delete=models.CASCADE, primary_key=True, related_name="pending_email")
+    email = models.EmailField()
+    requested_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"E-mail change of {self.user_id}"
 
 
 class MusicProfile(models.Model):
@@ -51,6 +78,21 @@ class MusicProfile(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     modified_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            # Juke World: the profiles in a box above a minimum clout, highest clout first (globe selector).
+            models.Index(
+                fields=["-clout", "city_lat", "city_lng"],
+                name="profile_globe_clout_idx",
+                condition=Q(city_lat__isnull=False, city_lng__isnull=False),
+            ),
+            models.Index(
+                fields=["city_lat", "city_lng", "-clout"],
+                name="profile_globe_box_idx",
+                condition=Q(city_lat__isnull=False, city_lng__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Music profile of {self.user.username}"

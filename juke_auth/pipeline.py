@@ -8,6 +8,8 @@ from juke_auth.services.social import (
     social_account_relink,
     social_account_set_id_key,
 )
+from juke_auth.services.spotify_credentials import spotify_credentials_merge
+from juke_auth.services.usernames import username_from_provider
 
 
 def social_user_relinking(backend, uid, user=None, *args, id_key="", **kwargs):
@@ -41,3 +43,19 @@ def drop_email_in_use(details, user=None, *args, **kwargs):
     if email and not JukeUser.objects.filter(email__iexact=email).exists():
         return {"details": {**details, "email": email}}
     return {"details": {**details, "email": None}}
+
+
+def ascii_username(details, user=None, *args, **kwargs):
+    """social-core's get_username under our rule: a new account gets an ASCII username that no account has
+    in any letter case (ADR 0013)."""
+    if user is not None:
+        return {"username": user.username}
+    return {"username": username_from_provider(name=details.get("username") or details.get("fullname") or "")}
+
+
+def store_spotify_tokens(backend, details, response, uid, user=None, *args, **kwargs):
+    """social-core's load_extra_data, storing the tokens encrypted (never a clear token in the database)."""
+    social = kwargs.get("social") or backend.strategy.storage.user.get_social_auth(backend.name, uid)
+    if social:
+        extra_data = backend.extra_data(user, uid, response, details, kwargs)
+        spotify_credentials_merge(account=social, changes=extra_data)

@@ -1,17 +1,20 @@
 """Input and output shapes of the accounts, users and music-profile endpoints."""
 
 import json
+import math
 
 from rest_framework import serializers
 from rest_registration.api.serializers import DefaultRegisterUserSerializer
 
 from juke_auth.models import JukeUser, MusicProfile
 
-RESERVED_USERNAMES = {"me", "search"}  # they would shadow /music-profiles/me/ and /music-profiles/search/
+RESERVED_USERNAMES = {"me", "search", "globe"}  # they would shadow /music-profiles/<these>/
 FAVORITES_MAX_ITEMS = 50
 FAVORITE_MAX_LENGTH = 200
 CUSTOM_DATA_MAX_BYTES = 16_384
 CUSTOM_DATA_MAX_DEPTH = 8
+GLOBE_DEFAULT_LIMIT = 5_000
+GLOBE_MAX_LIMIT = 10_000
 
 
 def _json_text_problem(value, *, max_depth: int) -> str | None:
@@ -59,15 +62,10 @@ class StrictCharField(serializers.CharField):
 
 
 class RegisterInputSerializer(DefaultRegisterUserSerializer):
-    """django-rest-registration's register serializer (password rules, password_confirm), with a required,
-    case-insensitively unique e-mail and reserved usernames refused."""
+    """django-rest-registration's register serializer (password rules, password_confirm), with a required
+    e-mail and reserved usernames refused. Whether the name or address is taken is user_register's rule."""
 
     email = serializers.EmailField(max_length=254)
-
-    def validate_email(self, value: str) -> str:
-        if JukeUser.objects.filter(email__iexact=value).exists():
-            raise serializers.ValidationError("user with this email already exists.", code="unique")
-        return value
 
     def validate_username(self, value: str) -> str:
         if value.lower() in RESERVED_USERNAMES:
@@ -96,6 +94,17 @@ class VerifyRegistrationOutputSerializer(serializers.Serializer):
     detail = serializers.CharField()
     token = serializers.CharField()
     username = serializers.CharField()
+
+
+class EmailChangeRequestInputSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+
+
+class EmailChangeConfirmInputSerializer(serializers.Serializer):
+    user_id = serializers.CharField(max_length=32)
+    email = serializers.EmailField(max_length=254)
+    timestamp = serializers.IntegerField()
+    signature = serializers.CharField(max_length=200)
 
 
 class ResendRegistrationInputSerializer(serializers.Serializer):
@@ -262,3 +271,37 @@ class MusicProfileSearchItemSerializer(serializers.Serializer):
 
 class MusicProfileSearchOutputSerializer(serializers.Serializer):
     results = MusicProfileSearchItemSerializer(many=True)
+
+
+class FiniteFloatField(serializers.FloatField):
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if not math.isfinite(value):
+            self.fail("invalid")
+        return value
+
+
+class GlobeQuerySerializer(serializers.Serializer):
+    """Juke World query: the box (default: the whole world), the zoom level (default 1) and at most how many
+    points (default 5,000; more is capped at 10,000)."""
+
+    min_lat = FiniteFloatField(required=False, default=-90.0)
+    max_lat = FiniteFloatField(required=False, default=90.0)
+    min_lng = FiniteFloatField(required=False, default=-180.0)
+    max_lng = FiniteFloatField(required=False, default=180.0)
+    zoom = FiniteFloatField(required=False, default=1.0)
+    limit = serializers.IntegerField(required=False, default=GLOBE_DEFAULT_LIMIT, min_value=0)
+
+    def validate_limit(self, value: int) -> int:
+        return min(value, GLOBE_MAX_LIMIT)
+
+
+class GlobePointSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    lat = serializers.FloatField()
+    lng = serializers.FloatField()
+    clout = serializers.FloatField()
+    top_genre = serializers.CharField()
+    display_name = serializers.CharField()
+    location = serializers.CharField()

@@ -9,3 +9,8 @@ class AuthScopedRateThrottle(ScopedRateThrottle):
 
     def get_rate(self):
         return settings.AUTH_THROTTLE_RATES.get(self.scope)
+
+
+def client_address(request) -> str:
+    """The caller's address as the throttles count it (X-Forwarded-For only as far as NUM_PROXIES trusts it)."""
+    return AuthScopedRateThrottle().get_ident(request) or ""

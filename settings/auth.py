@@ -1,12 +1,15 @@
 """Accounts: tokens, registration and verification links, Spotify sign-in, throttling."""
 
+import base64
+import hashlib
 import re
 from datetime import timedelta
 from urllib.parse import urlsplit
 
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
-from settings.base import FRONTEND_URL
+from settings.base import FRONTEND_URL, IS_DEVELOPMENT, JUKE_RUNTIME_ENV, SECRET_KEY
 from settings.env import env_bool, env_int, env_str
 
 # --- Sign-in backends -------------------------------------------------------------------------------
@@ -64,9 +67,6 @@ REST_REGISTRATION = {
     "USER_PUBLIC_FIELDS": ["id", "username", "first_name", "last_name", "email"],
     "USER_EDITABLE_FIELDS": ["first_name", "last_name"],
     "REGISTER_SERIALIZER_CLASS": "juke_auth.serializers.RegisterInputSerializer",
-    "AUTH_TOKEN_MANAGER_CLASS": "juke_auth.authentication.KnoxAuthTokenManager",
-    "LOGIN_RETRIEVE_TOKEN": True,
-    "LOGIN_AUTHENTICATE_SESSION": True,
 }
 
 # --- Spotify sign-in (social-auth-app-django) --------------------------------------------------------
@@ -87,13 +87,40 @@ SOCIAL_AUTH_PIPELINE = (
     "social_core.pipeline.social_auth.social_uid",
     "social_core.pipeline.social_auth.auth_allowed",
     "juke_auth.pipeline.social_user_relinking",
-    "social_core.pipeline.user.get_username",
+    "juke_auth.pipeline.ascii_username",
     "juke_auth.pipeline.drop_email_in_use",
     "social_core.pipeline.user.create_user",
     "social_core.pipeline.social_auth.associate_user",
-    "social_core.pipeline.social_auth.load_extra_data",
+    "juke_auth.pipeline.store_spotify_tokens",
     "social_core.pipeline.user.user_details",
 )
+
+
+# --- Spotify tokens at rest (social_auth_usersocialauth.extra_data) ------------------------------------------
+# Comma-separated Fernet keys (`python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key()
+# .decode())"`): the first encrypts, every key decrypts, so a new key goes first and the old one stays until
+# `manage.py rotate_spotify_token_key` has re-encrypted every row (ADR 0013). Development derives a key from
+# DJANGO_SECRET_KEY; other environments must set it.
+def _spotify_token_keys() -> list[str]:
+    keys = [key.strip() for key in env_str("JUKE_SPOTIFY_TOKEN_KEYS", "").split(",") if key.strip()]
+    for key in keys:
+        try:
+            Fernet(key)
+        except ValueError:
+            raise ImproperlyConfigured(
+                "JUKE_SPOTIFY_TOKEN_KEYS must be Fernet keys (32 bytes, URL-safe base64), comma-separated."
+            ) from None
+    if keys:
+        return keys
+    if not IS_DEVELOPMENT:
+        raise ImproperlyConfigured(
+            f"JUKE_SPOTIFY_TOKEN_KEYS must be set (Fernet keys, comma-separated) when JUKE_RUNTIME_ENV={JUKE_RUNTIME_ENV}."
+        )
+    digest = hashlib.sha256(f"juke-spotify-tokens:{SECRET_KEY}".encode()).digest()
+    return [base64.urlsafe_b64encode(digest).decode()]
+
+
+SPOTIFY_TOKEN_KEYS = _spotify_token_keys()
 
 
 # --- Throttling (DRF, cache based; per client IP, or per user when signed in) -----------------------------

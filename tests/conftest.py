@@ -6,7 +6,7 @@ import socket
 import pytest
 from rest_framework.test import APIClient
 
-pytest_plugins = ["tests.plugins.celery_worker", "tests.plugins.engine_server"]
+pytest_plugins = ["tests.plugins.accounts", "tests.plugins.celery_worker", "tests.plugins.engine_server"]
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 _real_connect = socket.socket.connect

@@ -1,15 +1,12 @@
 """Factories and fixtures for accounts tests (users, music profiles, signed-in clients, e-mailed links).
 
-Test modules import the fixtures they use by name (`from tests.factories_auth import fresh_cache` ...).
+The fixtures built on them (fresh_cache, user, other_user) live in tests/plugins/accounts.py, loaded by conftest.py.
 """
 
 import re
 from urllib.parse import parse_qs, urlsplit
 
 import factory
-import pytest
-from django.core import mail
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from juke_auth.models import JukeUser, MusicProfile
@@ -55,22 +52,3 @@ def verification_params(message) -> dict[str, str]:
 def register(client: APIClient, username: str = "newlistener", email: str = "new@example.com", **extra):
     body = {"username": username, "email": email, "password": PASSWORD, "password_confirm": PASSWORD, **extra}
     return client.post("/api/v1/auth/accounts/register/", body, format="json")
-
-
-@pytest.fixture
-def fresh_cache():
-    """Throttle counters and cached OAuth states live in the cache: start every test with an empty one."""
-    cache.clear()
-    mail.outbox = []
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def user(db) -> JukeUser:
-    return UserFactory()
-
-
-@pytest.fixture
-def other_user(db) -> JukeUser:
-    return UserFactory()

@@ -4,16 +4,30 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from juke_auth import selectors
+from juke_auth.errors import NotProfileOwner, ProfileAlreadyExists, ProfileNotFound
 from juke_auth.models import JukeUser, MusicProfile
-
-
-class ProfileAlreadyExists(Exception):
-    """The user already has a music profile."""
 
 
 def music_profile_get_or_create(*, user: JukeUser) -> MusicProfile:
     """The user's music profile, created with defaults on first use."""
     profile, _created = MusicProfile.objects.select_related("user").get_or_create(user=user)
+    return profile
+
+
+def music_profile_of(*, username: str) -> MusicProfile:
+    """The profile of the verified user `username` (created on first use); raises ProfileNotFound."""
+    user = selectors.user_get_active_by_username(username=username)
+    if user is None:
+        raise ProfileNotFound()
+    return music_profile_get_or_create(user=user)
+
+
+def music_profile_of_owner(*, username: str, caller: JukeUser) -> MusicProfile:
+    """The profile of `username` for `caller` to change; raises ProfileNotFound or NotProfileOwner."""
+    profile = music_profile_of(username=username)
+    if profile.user_id != caller.pk:
+        raise NotProfileOwner()
     return profile
 
 

@@ -6,11 +6,11 @@ from django.conf import settings
 from django.contrib.auth import login
 from django.core.cache import cache
 from django.http import HttpRequest
-from rest_framework.throttling import BaseThrottle
 from social_core.exceptions import AuthProviderError, SocialAuthBaseException
 from social_django.models import UserSocialAuth
 from social_django.utils import load_backend, load_strategy
 
+from juke_auth.errors import SpotifySignInFailed, SpotifyUnavailable
 from juke_auth.models import JukeUser
 from juke_auth.services.tokens import MODEL_BACKEND
 
@@ -23,15 +23,7 @@ RESTORED_SIGN_IN_SESSION_KEY = "juke_spotify_restored_sign_in"
 UNAVAILABLE_CODES = {"connection_failed", "timeout", "tls_error", "unavailable", "rate_limited"}
 
 
-class SpotifySignInFailed(Exception):
-    """Spotify refused the sign-in (bad code, rejected token, user cancelled...)."""
-
-
-class SpotifyUnavailable(Exception):
-    """Spotify could not be reached or answered with a server error."""
-
-
-def spotify_error_classify(*, error: Exception) -> type[Exception]:
+def spotify_error_classify(*, error: Exception) -> type[SpotifySignInFailed | SpotifyUnavailable]:
     """SpotifyUnavailable or SpotifySignInFailed for an error raised by the social-auth flow."""
     if isinstance(error, AuthProviderError):
         status = getattr(error, "status_code", None)
@@ -44,11 +36,6 @@ def _state_cache_key(backend_name: str, state: str) -> str:
     return f"{settings.SOCIAL_AUTH_STATE_CACHE_PREFIX}:{backend_name}:{state}"
 
 
-def _client_address(request: HttpRequest) -> str:
-    # The address throttles use (X-Forwarded-For only as far as NUM_PROXIES trusts it).
-    return BaseThrottle().get_ident(request) or ""
-
-
 def spotify_oauth_state_remember(
     *,
     backend_name: str,
@@ -56,21 +43,21 @@ def spotify_oauth_state_remember(
     user: JukeUser | None,
     session_key: str,
     session_value: object,
-    request: HttpRequest | None = None,
+    client: str = "",
 ) -> None:
     """Cache the OAuth state for SOCIAL_AUTH_STATE_CACHE_TTL: who was signed in when the flow started (and from
-    which address), and the session entry social-auth needs at the callback."""
+    which address: `client`, as the throttles see it), and the session entry social-auth needs at the callback."""
     user_id = user.pk if user is not None and user.is_authenticated else None
     entry = {
         "user_id": user_id,
-        "client": _client_address(request) if request is not None else "",
+        "client": client,
         "session_key": session_key,
         "session_value": session_value,
     }
     cache.set(_state_cache_key(backend_name, state), entry, settings.SOCIAL_AUTH_STATE_CACHE_TTL)
 
 
-def spotify_oauth_state_restore(*, request: HttpRequest, backend_name: str, state: str) -> bool:
+def spotify_oauth_state_restore(*, request: HttpRequest, backend_name: str, state: str, client: str) -> bool:
     """On the OAuth callback, put a cached state back into a session that lost it, and sign in again the
     user who started the flow. Each cached state is used once (social-auth's nonce also is one-time).
 
@@ -92,7 +79,7 @@ def spotify_oauth_state_restore(*, request: HttpRequest, backend_name: str, stat
     # their Spotify to the starter's account). A restored sign-in never takes over another user's link
     # (social_user_relinking) and ends if the flow fails. Residual risk: from a shared address (NAT), an
     # unlinked Spotify account can still be linked to the starter.
-    if user_id and not request.user.is_authenticated and entry.get("client") == _client_address(request):
+    if user_id and not request.user.is_authenticated and entry.get("client") == client:
         user = JukeUser.objects.filter(pk=user_id, is_active=True).first()
         if user is not None:
             login(request, user, backend=MODEL_BACKEND)
@@ -133,11 +120,12 @@ def spotify_token_sign_in(
     the Juke user through the social-auth pipeline; stores the access token (and refresh token if given).
     A signed-in caller gets the Spotify account linked to them (taken over if another user had it).
 
-    Raises SpotifyUnavailable or SpotifySignInFailed(message).
+    Raises SpotifyUnavailable (also for an unexpected failure, logged with its cause) or
+    SpotifySignInFailed(message).
     """
     if spotify_stub_sign_in_refused():
         # The stub accepts any token (and lets the caller choose the Spotify id).
-        raise SpotifyUnavailable("Spotify stub mode is on in production.")
+        raise SpotifyUnavailable()
     strategy = load_strategy(request)
     backend = load_backend(strategy, SPOTIFY, redirect_uri=None)
     response = {"access_token": access_token, "token_type": "Bearer"}
@@ -146,7 +134,12 @@ def spotify_token_sign_in(
     try:
         user = backend.do_auth(access_token, response=response, user=signed_in_user)
     except SocialAuthBaseException as error:
-        raise spotify_error_classify(error=error)(str(error)) from error
+        if spotify_error_classify(error=error) is SpotifyUnavailable:
+            raise SpotifyUnavailable() from error
+        raise SpotifySignInFailed(str(error) or None) from error
+    except Exception as error:  # a provider failure social-core does not classify: never a bare 500
+        logger.exception("Spotify token sign-in failed unexpectedly")
+        raise SpotifyUnavailable() from error
     if user is None:
         raise SpotifySignInFailed("Spotify sign-in failed.")
     if not user.is_active:

@@ -1,15 +1,16 @@
-"""Auth tokens: one knox token per sign-in, and the session that can remember it."""
+"""Auth tokens: one knox token per sign-in, and the session that can remember which one is its own.
+
+A session remembers the tokens it handed out by their primary key (knox's digest, a hash that knox's own table
+holds anyway), never by their key: a database dump (django_session included) holds nothing that signs anyone in.
+"""
 
 from django.contrib.auth import login, logout
 from django.http import HttpRequest
-from django.utils import timezone
-from knox.crypto import hash_token
 from knox.models import AuthToken
-from knox.settings import CONSTANTS
 
 from juke_auth.models import JukeUser
 
-SESSION_TOKEN_KEY = "juke_auth_token"
+SESSION_TOKEN_IDS = "juke_auth_token_ids"
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
@@ -19,53 +20,47 @@ def auth_token_issue(*, user: JukeUser) -> str:
     return key
 
 
-def auth_token_find(*, user: JukeUser, key: str) -> AuthToken | None:
-    """The stored, unexpired token of `user` whose key is `key`, if any."""
-    if not key or not isinstance(key, str):
-        return None
-    digest = hash_token(key)
-    token = AuthToken.objects.filter(user=user, token_key=key[: CONSTANTS.TOKEN_KEY_LENGTH], digest=digest).first()
-    if token is None:
-        return None
-    if token.expiry is not None and token.expiry < timezone.now():
-        token.delete()
-        return None
-    return token
+def _session_token_issue(*, request: HttpRequest, user: JukeUser) -> str:
+    """A new token for this session; the session keeps the ids of the tokens it handed out (no secret)."""
+    token, key = AuthToken.objects.create(user=user)
+    request.session[SESSION_TOKEN_IDS] = [*request.session.get(SESSION_TOKEN_IDS, []), token.pk]
+    return key
+
+
+def _session_tokens(*, request: HttpRequest, user: JukeUser):
+    session = getattr(request, "session", None)
+    token_ids = session.get(SESSION_TOKEN_IDS, []) if session is not None else []
+    return AuthToken.objects.filter(pk__in=token_ids, user=user)
 
 
 def user_sign_in(*, request: HttpRequest, user: JukeUser, backend: str = MODEL_BACKEND) -> str:
     """Sign `user` in: start a Django session and hand out a new auth token (remembered by the session)."""
     login(request, user, backend=backend)
-    key = auth_token_issue(user=user)
-    request.session[SESSION_TOKEN_KEY] = key
-    return key
+    return _session_token_issue(request=request, user=user)
 
 
-def session_token_get_or_issue(*, request: HttpRequest, user: JukeUser) -> str:
-    """The auth token of this browser session: the one it already holds, else a new one it will keep."""
-    key = request.session.get(SESSION_TOKEN_KEY)
-    if key and auth_token_find(user=user, key=key) is not None:
-        return key
-    key = auth_token_issue(user=user)
-    request.session[SESSION_TOKEN_KEY] = key
-    return key
+def session_token_issue(*, request: HttpRequest, user: JukeUser) -> str:
+    """A new token for a session-authenticated client. Only hashes are stored, so a key handed out earlier
+    cannot be read back; the session remembers every token it handed out, and signing out revokes them."""
+    return _session_token_issue(request=request, user=user)
 
 
 def user_sign_out(*, request: HttpRequest, user: JukeUser, token: AuthToken | None) -> None:
-    """End this sign-in: revoke the token the request used (and the one its session held), end the session.
+    """End this sign-in: revoke the token the request used (and those its session handed out), end the session.
 
     The user's other tokens (other devices) stay valid.
     """
     if token is not None:
         token.delete()
-    session = getattr(request, "session", None)
-    if session is not None:
-        session_key = session.get(SESSION_TOKEN_KEY)
-        if session_key:
-            held = auth_token_find(user=user, key=session_key)
-            if held is not None:
-                held.delete()
+    _session_tokens(request=request, user=user).delete()
     logout(request)
+
+
+def user_sign_out_everywhere(*, request: HttpRequest, user: JukeUser) -> int:
+    """End every sign-in of `user`: all tokens (every device) and this session; returns how many tokens."""
+    revoked = user_tokens_revoke(user_id=user.pk)
+    logout(request)
+    return revoked
 
 
 def user_tokens_revoke(*, user_id: int, keep: AuthToken | None = None) -> int:

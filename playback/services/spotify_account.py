@@ -23,6 +23,7 @@ from integrations.spotify.errors import (
 )
 from integrations.spotify.player import SpotifyPlayerClient, SpotifyPlayerCommandRefused
 from integrations.spotify.tokens import spotify_access_token_refresh
+from juke_auth.services.spotify_credentials import spotify_credentials_merge, spotify_credentials_read
 from playback.errors import (
     PlaybackAuthExpired,
     PlaybackCommandRefused,
@@ -54,14 +55,12 @@ def spotify_account_get(*, user: AbstractBaseUser) -> UserSocialAuth | None:
 
 def spotify_tokens_read(account: UserSocialAuth) -> dict[str, Any]:
     """The stored tokens of the account: access_token, refresh_token, expires, auth_time, token_type."""
-    # Rows written by old social-auth versions may hold JSON text or nothing at all.
-    return dict(account.extra_data) if isinstance(account.extra_data, dict) else {}
+    return spotify_credentials_read(account=account)  # encrypted at rest; rows of old versions give {}
 
 
 def spotify_tokens_write(account: UserSocialAuth, tokens: dict[str, Any]) -> None:
     """Store the account's tokens (the caller holds the row lock)."""
-    account.extra_data = {**spotify_tokens_read(account), **tokens}
-    account.save(update_fields=["extra_data"])
+    spotify_credentials_merge(account=account, changes=tokens)
 
 
 def _token_expires_at(tokens: dict) -> float | None:

@@ -4,7 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 from social_django.models import UserSocialAuth
 
-from tests.factories_auth import PASSWORD, MusicProfileFactory, UserFactory, fresh_cache  # noqa: F401 - fixtures
+from tests.factories_auth import PASSWORD, MusicProfileFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
 
@@ -40,7 +40,8 @@ def test_user_b_never_sees_user_a_token_or_email_in_any_response():
         ("get", "/api/v1/music-profiles/search/?q=ali", None),
         ("get", "/api/v1/music-profiles/?online=true", None),
         ("get", "/api/v1/music-profiles/me/", None),
-        ("get", "/api/v1/auth/accounts/profile/", None),
+        ("get", "/api/v1/music-profiles/globe/", None),
+        ("post", "/api/v1/auth/accounts/register-email/", {"email": "ALICE.secret@example.com"}),
         ("post", "/api/v1/auth/accounts/register/", {"username": "alice", "email": "alice.secret@example.com"}),
         ("post", "/api/v1/auth/accounts/resend-registration/", {"email": "alice.secret@example.com"}),
         ("post", "/api/v1/auth/accounts/resend-registration/", {"username": "alice"}),

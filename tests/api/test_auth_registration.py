@@ -4,17 +4,12 @@ import time
 
 import pytest
 from django.core import mail
+from knox.models import AuthToken
+from rest_framework.test import APIClient
 from rest_registration.signers.register import RegisterSigner
 
 from juke_auth.models import JukeUser
-from tests.factories_auth import (  # noqa: F401 - fixtures
-    PASSWORD,
-    UserFactory,
-    fresh_cache,
-    register,
-    token_client,
-    verification_params,
-)
+from tests.factories_auth import PASSWORD, UserFactory, register, token_client, verification_params
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
 
@@ -210,14 +205,27 @@ def test_verify_accepts_string_user_id_and_timestamp_as_the_clients_send_them(ap
     assert response.status_code == 200
 
 
-def test_a_verification_link_works_only_once(api_client):
+def test_a_verification_link_hands_out_a_token_only_once(api_client):
+    # Clients post the same link twice (and the e-mail gets clicked twice): the repeat says it is done.
     params = registered_link(api_client)
     api_client.post(VERIFY, params, format="json")
 
-    response = api_client.post(VERIFY, params, format="json")
+    response = APIClient().post(VERIFY, params, format="json")
 
-    assert response.status_code == 400
-    assert response.json() == {"detail": "Account is already verified. Please sign in."}
+    assert response.status_code == 200
+    assert response.json() == {"detail": "Account already verified.", "username": "newlistener"}
+    assert AuthToken.objects.filter(user__username="newlistener").count() == 1
+
+
+def test_a_repeated_link_after_signing_in_still_answers_already_verified(api_client):
+    params = registered_link(api_client)
+    api_client.post(VERIFY, params, format="json")
+    api_client.post("/api/v1/auth/api-auth-token/", {"username": "newlistener", "password": PASSWORD}, format="json")
+
+    response = APIClient().post(VERIFY, params, format="json")
+
+    assert response.status_code == 200
+    assert "token" not in response.json()
 
 
 def test_verify_with_a_forged_signature_is_refused(api_client):

@@ -6,8 +6,9 @@ import responses
 from social_django.models import UserSocialAuth
 
 from juke_auth.models import JukeUser
+from juke_auth.services.spotify_credentials import spotify_credentials_read
 from spotify_stub.accounts import stub_user_id_for_token
-from tests.factories_auth import UserFactory, fresh_cache, token_client  # noqa: F401 - fixtures
+from tests.factories_auth import UserFactory, token_client
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
 
@@ -35,7 +36,7 @@ def test_social_login_with_any_token_in_stub_mode_creates_and_links_a_stub_spoti
 def test_social_login_stores_the_access_token_for_playback(api_client):
     social_login(api_client, access_token="my-phone-token")
 
-    extra = UserSocialAuth.objects.get(provider="spotify").extra_data
+    extra = spotify_credentials_read(account=UserSocialAuth.objects.get(provider="spotify"))
     assert extra["access_token"] == "my-phone-token"
     assert "refresh_token" not in extra
 
@@ -43,7 +44,8 @@ def test_social_login_stores_the_access_token_for_playback(api_client):
 def test_social_login_stores_a_refresh_token_when_one_is_given(api_client):
     social_login(api_client, access_token="my-phone-token", refresh_token="my-refresh")
 
-    assert UserSocialAuth.objects.get(provider="spotify").extra_data["refresh_token"] == "my-refresh"
+    extra = spotify_credentials_read(account=UserSocialAuth.objects.get(provider="spotify"))
+    assert extra["refresh_token"] == "my-refresh"
 
 
 def test_social_login_without_a_refresh_token_keeps_the_stored_one(api_client):
@@ -51,7 +53,7 @@ def test_social_login_without_a_refresh_token_keeps_the_stored_one(api_client):
 
     social_login(api_client, access_token="first")
 
-    extra = UserSocialAuth.objects.get(provider="spotify").extra_data
+    extra = spotify_credentials_read(account=UserSocialAuth.objects.get(provider="spotify"))
     assert extra["refresh_token"] == "keep-me"
 
 
@@ -204,3 +206,19 @@ def test_social_login_with_an_invalid_token_header_is_refused_rather_than_creati
 
     assert response.status_code == 401
     assert not UserSocialAuth.objects.exists()
+
+
+def test_an_unexpected_spotify_answer_is_a_json_503_and_logged_with_its_cause(api_client, settings, caplog):
+    # Spotify answers 200 with a JSON array where an object belongs: social-core fails in a way it does not
+    # classify (an AttributeError), which used to end in a bare 500.
+    settings.SPOTIFY_USE_STUB_DATA = False
+    with responses.RequestsMock() as spotify:
+        spotify.add(responses.GET, ME_URL, json=["not", "a", "profile"], status=200)
+
+        response = social_login(api_client, access_token="t")
+
+    assert response.status_code == 503
+    assert response.json() == {"detail": "Spotify authentication is temporarily unavailable. Please try again."}
+    assert JukeUser.objects.count() == 0
+    failure = next(record for record in caplog.records if "unexpectedly" in record.getMessage())
+    assert failure.exc_info is not None

@@ -5,6 +5,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from social_django.models import UserSocialAuth
 
+from juke_auth.services.spotify_credentials import spotify_credentials_read
+
 pytestmark = pytest.mark.django_db
 
 CALLBACK = "http://testserver/api/v1/social-auth/complete/spotify/"
@@ -39,8 +41,8 @@ def test_the_browser_flow_completes_offline_through_the_stub_authorize_page(clie
     assert completed.status_code == 302
     assert completed["Location"].startswith(settings.FRONTEND_URL)
     link = UserSocialAuth.objects.get(provider="spotify")
-    assert link.extra_data["access_token"].startswith("stub-access-")
-    assert link.extra_data["refresh_token"].startswith("stub-refresh-")
+    assert spotify_credentials_read(account=link)["access_token"].startswith("stub-access-")
+    assert spotify_credentials_read(account=link)["refresh_token"].startswith("stub-refresh-")
     assert client.get("/api/v1/users/me/").json()["username"] == link.user.username
 
 

@@ -13,8 +13,9 @@ from django.core.cache import cache
 from social_django.models import UserSocialAuth
 
 from juke_auth.models import JukeUser
+from juke_auth.services.spotify_credentials import spotify_credentials_read
 from spotify_stub.accounts import stub_user_id_for_code
-from tests.factories_auth import PASSWORD, UserFactory, fresh_cache, token_client  # noqa: F401 - fixtures
+from tests.factories_auth import PASSWORD, UserFactory, token_client
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
 
@@ -98,7 +99,7 @@ def test_complete_stores_access_refresh_token_and_expiry_in_extra_data(api_clien
 
     complete(api_client, state, code="tokens")
 
-    extra = UserSocialAuth.objects.get(provider="spotify").extra_data
+    extra = spotify_credentials_read(account=UserSocialAuth.objects.get(provider="spotify"))
     assert extra["access_token"].startswith("stub-access-")
     assert extra["refresh_token"].startswith("stub-refresh-")
     assert extra["expires"] == 3600
@@ -288,7 +289,7 @@ def test_real_token_exchange_and_profile_lookup_are_sent_to_spotify(api_client, 
     assert "grant_type=authorization_code" in token_call.body
     assert real_spotify.calls[1].request.headers["Authorization"] == "Bearer real-access"
     social = UserSocialAuth.objects.get(provider="spotify", uid="realuser")
-    assert social.extra_data["refresh_token"] == "real-refresh"
+    assert spotify_credentials_read(account=social)["refresh_token"] == "real-refresh"
     assert social.user.email == "r@example.com"
 
 
@@ -367,3 +368,32 @@ def test_disconnect_answers_204_to_a_token_client_and_playback_then_asks_to_link
     playback = client.post("/api/v1/playback/pause/", {}, format="json")
     assert playback.status_code == 400
     assert "Link a streaming account" in playback.json()["detail"]
+
+
+def test_an_unexpected_failure_at_complete_redirects_to_login_with_auth_failed(
+    api_client, settings, real_spotify, caplog
+):
+    state = start(api_client)
+    real_spotify.add(responses.POST, TOKEN_URL, json={"access_token": "a", "expires_in": 3600, "token_type": "Bearer"})
+    real_spotify.add(responses.GET, ME_URL, json=["not", "a", "profile"])  # social-core does not classify this
+
+    response = complete(api_client, state)
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{settings.FRONTEND_URL}/login?error=spotify_auth_failed"
+    failure = next(record for record in caplog.records if "unexpectedly" in record.getMessage())
+    assert failure.exc_info is not None
+
+
+def test_an_unexpected_failure_at_complete_answers_json_400_when_json_is_accepted(api_client, real_spotify):
+    state = start(api_client)
+    real_spotify.add(responses.POST, TOKEN_URL, json={"access_token": "a", "expires_in": 3600, "token_type": "Bearer"})
+    real_spotify.add(responses.GET, ME_URL, json=["not", "a", "profile"])  # social-core does not classify this
+
+    response = complete(api_client, state, HTTP_ACCEPT="application/json")
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "Spotify authentication failed. Please try again.",
+        "error": "spotify_auth_failed",
+    }

@@ -4,12 +4,13 @@ import pytest
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-from tests.factories_auth import PASSWORD, UserFactory, fresh_cache, token_client  # noqa: F401 - fixtures
+from tests.factories_auth import PASSWORD, UserFactory, token_client
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
 
 LOGIN = "/api/v1/auth/api-auth-token/"
 LOGOUT = "/api/v1/auth/session/logout/"
+LOGOUT_EVERYWHERE = "/api/v1/auth/session/logout-everywhere/"
 ME = "/api/v1/music-profiles/me/"
 
 
@@ -222,40 +223,36 @@ def test_session_post_without_csrf_token_is_refused(db):
     assert response.status_code == 403
 
 
-def test_library_login_endpoint_returns_a_working_token(api_client):
+@pytest.mark.parametrize("path", ["login/", "logout/", "profile/"])
+def test_the_library_endpoints_no_client_uses_are_gone(db, path):
+    # A second login and a second logout with other rules (it revoked every device) are not served.
+    client, _ = token_client(UserFactory())
+
+    assert client.post(f"/api/v1/auth/accounts/{path}", {}, format="json").status_code == 404
+
+
+def test_logout_everywhere_revokes_every_token_of_the_caller_and_only_theirs(db):
+    user = UserFactory()
+    phone, _ = token_client(user)
+    laptop, _ = token_client(user)
+    someone_else, _ = token_client(UserFactory())
+
+    response = phone.post(LOGOUT_EVERYWHERE)
+
+    assert response.status_code == 204
+    assert response.content == b""
+    assert phone.get(ME).status_code == 401
+    assert laptop.get(ME).status_code == 401
+    assert someone_else.get(ME).status_code == 200
+
+
+def test_logout_everywhere_ends_the_session_too(api_client):
     UserFactory(username="ada")
+    login(api_client, "ada")
 
-    response = api_client.post("/api/v1/auth/accounts/login/", {"login": "ada", "password": PASSWORD}, format="json")
-
-    assert response.status_code == 200
-    body = response.json()
-    assert body["detail"] == "Login successful"
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {body['token']}")
-    assert client.get(ME).status_code == 200
+    assert api_client.post(LOGOUT_EVERYWHERE).status_code == 204
+    assert api_client.get(ME).status_code == 401
 
 
-def test_library_profile_endpoint_shows_only_the_callers_own_account(db):
-    user = UserFactory()
-    client, _ = token_client(user)
-
-    body = client.get("/api/v1/auth/accounts/profile/").json()
-
-    assert body == {
-        "id": user.pk,
-        "username": user.username,
-        "first_name": "",
-        "last_name": "",
-        "email": user.email,
-    }
-
-
-def test_library_profile_endpoint_cannot_change_the_email_directly(db):
-    user = UserFactory()
-    client, _ = token_client(user)
-
-    client.patch("/api/v1/auth/accounts/profile/", {"email": "new@example.com", "first_name": "Ada"}, format="json")
-
-    user.refresh_from_db()
-    assert user.email != "new@example.com"
-    assert user.first_name == "Ada"
+def test_logout_everywhere_without_credentials_is_401(api_client):
+    assert api_client.post(LOGOUT_EVERYWHERE).status_code == 401

@@ -3,12 +3,7 @@
 import pytest
 
 from juke_auth.models import MusicProfile
-from tests.factories_auth import (  # noqa: F401 - fixtures
-    MusicProfileFactory,
-    UserFactory,
-    fresh_cache,
-    token_client,
-)
+from tests.factories_auth import MusicProfileFactory, UserFactory, token_client
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
 

@@ -6,6 +6,7 @@ import uuid
 import pytest
 
 from catalog.models import Album, Artist, Track
+from juke_auth.services.spotify_credentials import spotify_credentials_read
 from tests.factories_playback import link_spotify, make_user
 
 TRACK_URI = "spotify:track:1IXGILkPm0tOCNeq00kCPa"
@@ -351,18 +352,18 @@ def test_a_user_cannot_control_another_users_player(api_client, listener):
 def test_a_token_about_to_expire_is_refreshed_and_stored_first(api_client):
     user = make_user()
     account = link_spotify(user, expires=3600, auth_time=int(time.time()) - 3590)
-    old = dict(account.extra_data)
+    old = spotify_credentials_read(account=account)
     api_client.force_authenticate(user)
 
     response = api_client.get("/api/v1/playback/devices/")
 
     assert response.status_code == 200
     account.refresh_from_db()
-    assert account.extra_data["access_token"] != old["access_token"]
-    assert account.extra_data["access_token"].startswith(f"stub-access-{account.uid}.")
-    assert account.extra_data["refresh_token"] == old["refresh_token"]
-    assert account.extra_data["auth_time"] >= int(time.time()) - 5
-    assert account.extra_data["expires"] == 3600
+    assert spotify_credentials_read(account=account)["access_token"] != old["access_token"]
+    assert spotify_credentials_read(account=account)["access_token"].startswith(f"stub-access-{account.uid}.")
+    assert spotify_credentials_read(account=account)["refresh_token"] == old["refresh_token"]
+    assert spotify_credentials_read(account=account)["auth_time"] >= int(time.time()) - 5
+    assert spotify_credentials_read(account=account)["expires"] == 3600
 
 
 def test_a_token_spotify_rejects_is_refreshed_once_and_the_command_retried(api_client):
@@ -374,7 +375,7 @@ def test_a_token_spotify_rejects_is_refreshed_once_and_the_command_retried(api_c
 
     assert response.status_code == 200
     account.refresh_from_db()
-    assert account.extra_data["access_token"].startswith(f"stub-access-{account.uid}.")
+    assert spotify_credentials_read(account=account)["access_token"].startswith(f"stub-access-{account.uid}.")
 
 
 def test_expired_token_without_refresh_token_gives_the_missing_refresh_token_error(api_client):

@@ -10,6 +10,8 @@ from django.contrib.auth import get_user_model
 from responses import matchers
 from social_django.models import UserSocialAuth
 
+from juke_auth.services.spotify_credentials import spotify_credentials_read
+
 PLAYER = "https://api.spotify.com/v1/me/player"
 TOKEN = "https://accounts.spotify.com/api/token"
 TRACK_URI = "spotify:track:1IXGILkPm0tOCNeq00kCPa"
@@ -162,10 +164,10 @@ def test_a_401_refreshes_once_stores_the_token_and_retries(api_client, spotify):
     player_calls = [call for call in spotify.calls if call.request.url.startswith(PLAYER)]
     assert [bearer(call) for call in player_calls] == ["Bearer old-access", "Bearer new-access"]
     account.refresh_from_db()
-    assert account.extra_data["access_token"] == "new-access"
-    assert account.extra_data["refresh_token"] == "the-refresh"
-    assert account.extra_data["expires"] == 3600
-    assert abs(account.extra_data["auth_time"] - time.time()) < 5
+    assert spotify_credentials_read(account=account)["access_token"] == "new-access"
+    assert spotify_credentials_read(account=account)["refresh_token"] == "the-refresh"
+    assert spotify_credentials_read(account=account)["expires"] == 3600
+    assert abs(spotify_credentials_read(account=account)["auth_time"] - time.time()) < 5
 
 
 def test_a_rotated_refresh_token_is_stored(api_client, spotify):
@@ -175,7 +177,7 @@ def test_a_rotated_refresh_token_is_stored(api_client, spotify):
 
     assert api_client.get("/api/v1/playback/state/").status_code == 200
     account.refresh_from_db()
-    assert account.extra_data["refresh_token"] == "rotated"
+    assert spotify_credentials_read(account=account)["refresh_token"] == "rotated"
 
 
 def test_a_token_about_to_expire_is_refreshed_before_the_call(api_client, spotify):

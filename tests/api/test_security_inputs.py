@@ -7,7 +7,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from juke_auth.models import MusicProfile
-from tests.factories_auth import UserFactory, fresh_cache, token_client  # noqa: F401 - fixtures
+from tests.factories_auth import UserFactory, token_client
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
 

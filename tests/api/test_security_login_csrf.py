@@ -7,7 +7,7 @@ body from another origin needs a preflight, which CORS refuses.
 
 import pytest
 
-from tests.factories_auth import PASSWORD, UserFactory, fresh_cache  # noqa: F401 - fixtures
+from tests.factories_auth import PASSWORD, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
 
@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
     ("url", "body"),
     [
         ("/api/v1/auth/api-auth-token/", {"username": "attacker", "password": PASSWORD}),
-        ("/api/v1/auth/accounts/login/", {"login": "attacker", "password": PASSWORD}),
+        ("/api/v1/auth/social-login/", {"access_token": "attacker-spotify-token"}),
     ],
 )
 @pytest.mark.parametrize("form_format", ["multipart", "urlencoded"])

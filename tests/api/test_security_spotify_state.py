@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 from social_django.models import UserSocialAuth
 
 from spotify_stub.accounts import stub_user_id_for_code
-from tests.factories_auth import PASSWORD, UserFactory, fresh_cache  # noqa: F401 - fixture
+from tests.factories_auth import PASSWORD, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
 

@@ -2,8 +2,6 @@
 
 import pytest
 
-from tests.factories_auth import fresh_cache  # noqa: F401 - fixture
-
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
 
 LOGIN = "/api/v1/auth/api-auth-token/"

@@ -3,7 +3,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from tests.factories_auth import PASSWORD, UserFactory, fresh_cache, token_client  # noqa: F401 - fixtures
+from tests.factories_auth import PASSWORD, UserFactory, token_client
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
 
@@ -82,26 +82,33 @@ def test_me_returns_own_email_and_the_token_the_request_used():
     assert body["url"] == f"http://testserver/api/v1/users/{user.pk}/"
 
 
-def test_me_hands_a_session_client_a_usable_token_and_the_same_one_next_time(api_client):
+def test_me_hands_a_session_client_a_usable_token_each_time(api_client):
+    # The session keeps no token key (nothing usable from a database dump), so each call issues one.
     user = UserFactory()
     api_client.force_login(user)
 
     first = api_client.get(ME).json()["token"]
     second = api_client.get(ME).json()["token"]
 
-    assert first == second
-    token_only = APIClient()
-    token_only.credentials(HTTP_AUTHORIZATION=f"Token {first}")
-    assert token_only.get(ME).json()["username"] == user.username
+    for key in (first, second):
+        token_only = APIClient()
+        token_only.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        assert token_only.get(ME).json()["username"] == user.username
 
 
-def test_me_after_password_login_returns_the_token_login_handed_out(api_client):
+def test_signing_out_a_session_revokes_every_token_it_handed_out(api_client):
     user = UserFactory()
-    token = api_client.post(
+    login_token = api_client.post(
         "/api/v1/auth/api-auth-token/", {"username": user.username, "password": PASSWORD}, format="json"
     ).json()["token"]
+    me_token = api_client.get(ME).json()["token"]
 
-    assert api_client.get(ME).json()["token"] == token
+    assert api_client.post("/api/v1/auth/session/logout/").status_code == 204
+
+    for key in (login_token, me_token):
+        token_only = APIClient()
+        token_only.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        assert token_only.get(ME).status_code == 401
 
 
 def test_me_requires_authentication(api_client):

@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from social_django.models import UserSocialAuth
 
+from juke_auth.services.spotify_credentials import spotify_credentials_read
 from playback.services.spotify_account import spotify_access_token_get
 from tests.conftest import require_service
 
@@ -91,8 +92,8 @@ def test_concurrent_requests_with_an_expiring_token_refresh_once(token_endpoint)
     assert len(token_endpoint) == 1
     assert results == ["new-access-1"] * CONCURRENT_REQUESTS
     account.refresh_from_db()
-    assert account.extra_data["access_token"] == "new-access-1"
-    assert account.extra_data["refresh_token"] == "rotated-1"
+    assert spotify_credentials_read(account=account)["access_token"] == "new-access-1"
+    assert spotify_credentials_read(account=account)["refresh_token"] == "rotated-1"
 
 
 def test_concurrent_401s_for_the_same_token_refresh_once(token_endpoint):
@@ -106,7 +107,7 @@ def test_concurrent_401s_for_the_same_token_refresh_once(token_endpoint):
     assert len(token_endpoint) == 1
     assert set(results) == {"new-access-1"}
     account.refresh_from_db()
-    assert account.extra_data["refresh_token"] == "rotated-1"
+    assert spotify_credentials_read(account=account)["refresh_token"] == "rotated-1"
 
 
 def test_a_refresh_without_rotation_keeps_the_stored_refresh_token():
@@ -117,5 +118,5 @@ def test_a_refresh_without_rotation_keeps_the_stored_refresh_token():
         assert spotify_access_token_get(account=account) == "fresh"
 
     account.refresh_from_db()
-    assert account.extra_data["refresh_token"] == "old-refresh"
-    assert account.extra_data["expires"] == 1800
+    assert spotify_credentials_read(account=account)["refresh_token"] == "old-refresh"
+    assert spotify_credentials_read(account=account)["expires"] == 1800

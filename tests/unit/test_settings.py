@@ -49,6 +49,16 @@ def settings_with_env(**env: str) -> dict:
             "FRONTEND_URL",
         ),
         ({"JUKE_RUNTIME_ENV": "staging", "DJANGO_SECRET_KEY": "dev-only-insecure-key-change-me"}, "DJANGO_SECRET_KEY"),
+        (
+            {
+                "JUKE_RUNTIME_ENV": "production",
+                "DJANGO_SECRET_KEY": PRODUCTION_KEY,
+                "BACKEND_URL": "https://api.example",
+                "FRONTEND_URL": "https://juke.example",
+            },
+            "JUKE_SPOTIFY_TOKEN_KEYS",
+        ),
+        ({"JUKE_SPOTIFY_TOKEN_KEYS": "not-a-fernet-key"}, "JUKE_SPOTIFY_TOKEN_KEYS"),
         ({"BACKEND_PORT": "eighty"}, "BACKEND_PORT"),
         ({"POSTGRES_NAME": "juke", "POSTGRES_PORT": "5432x"}, "POSTGRES_PORT"),
         ({"SPOTIFY_USE_STUB_DATA": "maybe"}, "SPOTIFY_USE_STUB_DATA"),
@@ -134,6 +144,7 @@ PRODUCTION = {
     "CELERY_BROKER_URL": "redis://cache.internal:6379/0",
     "SOCIAL_AUTH_SPOTIFY_KEY": "key",
     "SOCIAL_AUTH_SPOTIFY_SECRET": "secret",
+    "JUKE_SPOTIFY_TOKEN_KEYS": "vXMuEVe3cR2ynSTaX7fvPYAP8Op7tpzYUqA4Z9zDSP0=",
 }
 
 
@@ -176,6 +187,7 @@ def test_staging_may_still_try_the_stub_and_plain_http():
         BACKEND_URL="http://staging.juke.example",
         FRONTEND_URL="http://staging.juke.example",
         SPOTIFY_USE_STUB_DATA="true",
+        JUKE_SPOTIFY_TOKEN_KEYS=PRODUCTION["JUKE_SPOTIFY_TOKEN_KEYS"],
     )
 
     assert values["stub"] is True
