@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 from scipy import sparse
+from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 FloatMatrix = npt.NDArray[np.float32]
 FloatVector = npt.NDArray[np.float64]
@@ -99,7 +100,8 @@ def factors_fit(matrix: sparse.csr_matrix, config: CollaborativeConfig) -> Facto
         num_threads=config.threads,
         calculate_training_loss=False,
     )
-    model.fit(matrix, show_progress=False)
+    with threadpool_limits(1, "blas"):  # implicit parallelises itself; a threaded BLAS inside it only contends
+        model.fit(matrix, show_progress=False)
     return Factors(
         np.asarray(model.user_factors, dtype=np.float32),
         np.asarray(model.item_factors, dtype=np.float32),
@@ -159,6 +161,7 @@ class CollaborativeSpace:
     scale: float  # M
     gram: FloatVector  # k x k: sum of h_i h_i^T over the trained items (ALS fold-in)
     regularization: float
+    shrinkage: float  # see support_weights: how an item's own factor and its content blend
 
     @property
     def factors(self) -> int:
@@ -171,6 +174,7 @@ class CollaborativeSpace:
             "scale": self.scale,
             "gram": np.round(self.gram, 7).tolist(),
             "regularization": self.regularization,
+            "shrinkage": self.shrinkage,
         }
 
     @classmethod
@@ -181,6 +185,7 @@ class CollaborativeSpace:
             scale=float(str(payload["scale"])),
             gram=np.asarray(payload["gram"], dtype=np.float64),
             regularization=float(str(payload["regularization"])),
+            shrinkage=float(str(payload["shrinkage"])),
         )
 
     def item_vectors(self, raw: npt.ArrayLike) -> FloatMatrix:
@@ -233,5 +238,11 @@ def space_fit(
     mapped = np.asarray(content, dtype=np.float64) @ mapping
     raw = hybrid_factors(factors.item_factors, factors.support, mapped, shrinkage=config.shrinkage)
     scale = float(np.linalg.norm(raw, axis=1).max(initial=0.0)) or 1.0
-    space = CollaborativeSpace(mapping=mapping, scale=scale, gram=raw.T @ raw, regularization=config.regularization)
+    space = CollaborativeSpace(
+        mapping=mapping,
+        scale=scale,
+        gram=raw.T @ raw,
+        regularization=config.regularization,
+        shrinkage=config.shrinkage,
+    )
     return space, space.item_vectors(raw)
