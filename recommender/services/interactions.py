@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.db.models.functions import Lower, TruncMonth
 
 from catalog.models import Album, Artist, Track
@@ -31,10 +31,13 @@ class Interactions:
     """Summed weights per (user id, item key)."""
 
     weights: dict[tuple[int, ItemKey], float] = field(default_factory=lambda: defaultdict(float))
+    plays: dict[tuple[int, ItemKey], int] = field(default_factory=lambda: defaultdict(int))  # listens only
 
-    def add(self, user_id: int, items: Iterable[ItemKey], weight: float) -> None:
+    def add(self, user_id: int, items: Iterable[ItemKey], weight: float, plays: int = 0) -> None:
         for item in items:
             self.weights[(user_id, item)] += weight
+            if plays:
+                self.plays[(user_id, item)] += plays
 
     def as_arrays(self) -> tuple[list[int], list[ItemKey], np.ndarray, np.ndarray, np.ndarray]:
         """(user ids, item keys, row index, column index, weight) for juke_ml.collaborative.confidence_matrix."""
@@ -87,9 +90,9 @@ def _age_days(now: datetime, when: datetime) -> float:
     return max(0.0, (now - when).total_seconds() / DAY_SECONDS - 15.0)
 
 
-def _add_track_listens(interactions: Interactions, *, now: datetime, half_life_days: float) -> None:
+def _add_track_listens(interactions: Interactions, listens: QuerySet, *, now: datetime, half_life_days: float) -> None:
     rows = list(
-        Listen.objects.filter(track__isnull=False)
+        listens.filter(track__isnull=False)
         .annotate(month=TruncMonth("listened_at"))
         .values("user_id", "track_id", "month")
         .annotate(plays=Count("id"))
@@ -99,12 +102,14 @@ def _add_track_listens(interactions: Interactions, *, now: datetime, half_life_d
     ages = [_age_days(now, month) for _, _, month, _ in rows]
     decay = recency_weights(ages, half_life_days)
     for (user_id, track_id, _, plays), factor in zip(rows, decay, strict=True):
-        interactions.add(user_id, rollup.get(track_id, ()), plays * float(factor))
+        interactions.add(user_id, rollup.get(track_id, ()), plays * float(factor), plays)
 
 
-def _add_unmatched_listens(interactions: Interactions, *, now: datetime, half_life_days: float) -> None:
+def _add_unmatched_listens(
+    interactions: Interactions, listens: QuerySet, *, now: datetime, half_life_days: float
+) -> None:
     rows = list(
-        Listen.objects.filter(track__isnull=True)
+        listens.filter(track__isnull=True)
         .annotate(month=TruncMonth("listened_at"), artist=Lower("artist_name"))
         .values("user_id", "artist", "month")
         .annotate(plays=Count("id"))
@@ -124,11 +129,11 @@ def _add_unmatched_listens(interactions: Interactions, *, now: datetime, half_li
     decay = recency_weights([_age_days(now, month) for _, _, month, _ in rows], half_life_days)
     for (user_id, artist, _, plays), factor in zip(rows, decay, strict=True):
         if artist in artist_ids:
-            interactions.add(user_id, [("artist", artist_ids[artist])], plays * float(factor))
+            interactions.add(user_id, [("artist", artist_ids[artist])], plays * float(factor), plays)
 
 
-def _add_likes(interactions: Interactions, *, like_weight: float) -> None:
-    likes = list(Like.objects.values_list("user_id", "track_id", "album_id", "artist_id"))
+def _add_likes(interactions: Interactions, likes_query: QuerySet, *, like_weight: float) -> None:
+    likes = list(likes_query.values_list("user_id", "track_id", "album_id", "artist_id"))
     tracks = track_rollup(track for _, track, _, _ in likes if track)
     albums = album_rollup(album for _, _, album, _ in likes if album)
     for user_id, track_id, album_id, artist_id in likes:
@@ -141,10 +146,14 @@ def _add_likes(interactions: Interactions, *, like_weight: float) -> None:
         interactions.add(user_id, keys, like_weight)
 
 
-def interactions_load(*, now: datetime, half_life_days: float, like_weight: float) -> Interactions:
-    """Every user's weighted interactions with catalog tracks, albums and artists (see the module doc)."""
+def interactions_load(
+    *, now: datetime, half_life_days: float, like_weight: float, user_id: int | None = None
+) -> Interactions:
+    """Weighted interactions with catalog tracks, albums and artists (see the module doc): everyone's, or one user's."""
+    listens = Listen.objects.all() if user_id is None else Listen.objects.filter(user_id=user_id)
+    likes = Like.objects.all() if user_id is None else Like.objects.filter(user_id=user_id)
     interactions = Interactions()
-    _add_track_listens(interactions, now=now, half_life_days=half_life_days)
-    _add_unmatched_listens(interactions, now=now, half_life_days=half_life_days)
-    _add_likes(interactions, like_weight=like_weight)
+    _add_track_listens(interactions, listens, now=now, half_life_days=half_life_days)
+    _add_unmatched_listens(interactions, listens, now=now, half_life_days=half_life_days)
+    _add_likes(interactions, likes, like_weight=like_weight)
     return interactions

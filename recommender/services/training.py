@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from catalog.models import Artist, Genre, Track, TrackAudioFeatures
 from juke_ml.model import MusicModel, fit_model
+from recommender.errors import TrainingRefused
 from recommender.models import ModelArtifact
 from recommender.selectors import model_artifact_get_active
 from recommender.services.collaborative import collaborative_fit
@@ -25,10 +26,6 @@ logger = logging.getLogger(__name__)
 MIN_TRAINING_TRACKS = 500
 MIN_GENRES = 10
 MAX_TOP_GENRE_SHARE = 0.5
-
-
-class TrainingRefused(Exception):
-    """The catalog cannot support a meaningful model (too small)."""
 
 
 @dataclass

@@ -15,8 +15,8 @@ from catalog.models import Artist, Genre, Track
 from juke_auth.models import JukeUser, MusicProfile
 from recommender.models import ModelArtifact
 from recommender.services.training import model_retrain
-from recommender.testing import demo_catalog_create
 from tests.plugins.engine_server import free_port, refresh_engine
+from tests.recommender_catalog import demo_catalog_create
 
 URL = "/api/v1/recommendations/"
 ME_URL = "/api/v1/recommendations/me/"

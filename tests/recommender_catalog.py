@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from catalog.models import Track, TrackAudioFeatures
+from catalog.services.import_csv import catalog_import_csv
 
 FEATURES = TrackAudioFeatures.REQUIRED_FEATURES
 
@@ -25,8 +26,6 @@ def read_rows(path: str | Path, limit: int | None = None) -> list[dict[str, str]
 
 def catalog_create_from_rows(rows: Iterable[Mapping[str, Any]], *, with_audio_features: bool = True) -> dict[str, int]:
     """Import spotify_songs-style rows through the catalog's real importer (`import_catalog`); returns counts."""
-    from catalog.services.import_csv import catalog_import_csv
-
     rows = [dict(row) for row in rows]
     if not with_audio_features:
         for row in rows:
