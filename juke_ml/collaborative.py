@@ -246,3 +246,14 @@ def space_fit(
         shrinkage=config.shrinkage,
     )
     return space, space.item_vectors(raw)
+
+
+def taste_vector(vectors: npt.ArrayLike, weights: npt.ArrayLike) -> FloatVector | None:
+    """The unit weighted mean of unit vectors (a taste in a space without factors); None when nothing weighs."""
+    matrix = np.atleast_2d(np.asarray(vectors, dtype=np.float64))
+    weight = np.asarray(weights, dtype=np.float64).reshape(-1)
+    if matrix.size == 0 or weight.shape[0] != matrix.shape[0] or float(weight.sum()) <= 0:
+        return None
+    mean = (weight[:, None] * _normalise_rows(matrix).astype(np.float64)).sum(axis=0)
+    norm = float(np.linalg.norm(mean))
+    return np.asarray(mean / norm, dtype=np.float64) if norm > 1e-12 else None
