@@ -12,10 +12,10 @@ Variants (every one through the functions production uses):
 - content only (today's model): juke_ml.model fit with each artist's top Last.fm tags as its genres; a user's
   query is the mean direction of their training artists' vectors (what profile favourites do today).
 - collaborative: implicit ALS (juke_ml.collaborative.factors_fit), user factor . item factor.
-- deployed hybrid: the vectors `retrain` stores (juke_ml.collaborative.hybrid_vectors: own factor blended
-  with the content vector mapped into the factor space by support) and the taste vector
-  recommender.services.taste builds (juke_ml.collaborative.taste_vector, weights = log1p plays), ranked by cosine
-  as the engine does.
+- deployed hybrid: the vectors `retrain` stores (juke_ml.collaborative.space_fit: each artist's own factor
+  blended by support with its content vector mapped into the factor space) and the taste
+  recommender.services.taste builds (CollaborativeSpace.fold_in of the user's artists with their training
+  confidences), ranked by cosine as the engine does.
 - cold start: recall@10 over held-out artists with <= 2 training listeners only (hybrid vs collaborative).
 """
 

@@ -228,15 +228,42 @@ class CollaborativeSpace:
         return self.query(np.linalg.solve(system, target))
 
 
+def parent_fallback(
+    raw: npt.ArrayLike, item_factors: npt.ArrayLike, support: npt.ArrayLike, parents: npt.ArrayLike, shrinkage: float
+) -> FloatVector:
+    """Items with parents (a track's album and artists: column indices, -1 for none) fall back to their parents.
+
+    raw_i = w_i f_i + (1 - w_i) * mean(raw of its parents): a rarely played track of a played artist lands by
+    that artist rather than by its sound alone. Items without parents keep `raw`.
+    """
+    result = np.array(raw, dtype=np.float64)
+    parent_index = np.atleast_2d(np.asarray(parents, dtype=np.int64))
+    valid = parent_index >= 0
+    counts = valid.sum(axis=1)
+    has_parents = counts > 0
+    gathered = result[np.where(valid, parent_index, 0)] * valid[:, :, None]
+    parent_mean = gathered.sum(axis=1) / np.maximum(counts, 1)[:, None]
+    weight = support_weights(support, shrinkage)[:, None]
+    own = np.asarray(item_factors, dtype=np.float64)
+    blended = weight * own + (1.0 - weight) * parent_mean
+    result[has_parents] = blended[has_parents]
+    return np.asarray(result, dtype=np.float64)
+
+
 def space_fit(
-    *, content: npt.ArrayLike, factors: Factors, config: CollaborativeConfig
+    *, content: npt.ArrayLike, factors: Factors, config: CollaborativeConfig, parents: npt.ArrayLike | None = None
 ) -> tuple[CollaborativeSpace, FloatMatrix]:
-    """The deployed space for a trained catalog, and every item's unit vector in it (rows as in `content`)."""
+    """The deployed space for a trained catalog, and every item's unit vector in it (rows as in `content`).
+
+    `parents`: optional (items, p) column indices of each item's parents (see parent_fallback).
+    """
     mapping = content_mapping_fit(
         content, factors.item_factors, factors.support, ridge=config.mapping_ridge, shrinkage=config.shrinkage
     )
     mapped = np.asarray(content, dtype=np.float64) @ mapping
     raw = hybrid_factors(factors.item_factors, factors.support, mapped, shrinkage=config.shrinkage)
+    if parents is not None:
+        raw = parent_fallback(raw, factors.item_factors, factors.support, parents, config.shrinkage)
     scale = float(np.linalg.norm(raw, axis=1).max(initial=0.0)) or 1.0
     space = CollaborativeSpace(
         mapping=mapping,

@@ -52,6 +52,21 @@ class CollaborativeFit:
             ItemFactor.objects.bulk_create(rows, batch_size=FACTOR_WRITE_BATCH)
 
 
+def _parents(items: list[ItemKey], content: dict[str, dict[int, Computed]]) -> np.ndarray:
+    """Column indices of each track column's album and artists (-1: none), for the parent fallback."""
+    column = {item: position for position, item in enumerate(items)}
+    rows = [
+        [column[parent] for parent in content["track"][item_id].parents if parent in column]
+        if resource_type == "track"
+        else []
+        for resource_type, item_id in items
+    ]
+    parents = np.full((len(items), max((len(row) for row in rows), default=0) or 1), -1, dtype=np.int64)
+    for position, row in enumerate(rows):
+        parents[position, : len(row)] = row
+    return parents
+
+
 def collaborative_fit(
     *,
     content: dict[str, dict[int, Computed]],
@@ -77,7 +92,7 @@ def collaborative_fit(
     )
     factors = factors_fit(matrix, config)
     content_matrix = np.vstack([content[resource_type][item_id].vector for resource_type, item_id in items])
-    space, _ = space_fit(content=content_matrix, factors=factors, config=config)
+    space, _ = space_fit(content=content_matrix, factors=factors, config=config, parents=_parents(items, content))
     metrics = {
         "deployed": "collaborative",
         "users": len(users),

@@ -12,7 +12,7 @@ import numpy as np
 from django.db import connection, transaction
 from django.utils import timezone
 
-from juke_ml.collaborative import hybrid_factors
+from juke_ml.collaborative import hybrid_factors, parent_fallback
 from juke_ml.model import MusicModel
 from recommender.models import AlbumEmbedding, ArtistEmbedding, ItemFactor, TrackEmbedding
 
@@ -29,6 +29,7 @@ class Computed:
     vector: np.ndarray
     quality: float
     metadata: dict
+    parents: tuple[tuple[str, int], ...] = ()  # a track's album and artists (juke_ml.collaborative.parent_fallback)
 
 
 @dataclass
@@ -66,11 +67,17 @@ def _item_factors(resource_type: str, item_ids: list[int]) -> dict[int, tuple[by
     return factors
 
 
-def _deployed(model: MusicModel, resource_type: str, computed: dict[int, Computed]) -> dict[int, Computed]:
-    """Content vectors moved into the model's collaborative space, blended with each item's own factor."""
-    space = model.collaborative
-    if space is None or not computed:
-        return computed
+@dataclass
+class _Raw:
+    """Items' raw hybrid factors (rows in `item_ids` order) and their support."""
+
+    item_ids: list[int]
+    raw: np.ndarray
+    own: np.ndarray
+    support: np.ndarray
+
+
+def _raw_factors(space, resource_type: str, computed: dict[int, Computed]) -> _Raw:
     item_ids = list(computed)
     stored = _item_factors(resource_type, item_ids)
     own = np.zeros((len(item_ids), space.factors))
@@ -80,14 +87,45 @@ def _deployed(model: MusicModel, resource_type: str, computed: dict[int, Compute
             own[row] = np.frombuffer(stored[item_id][0], dtype="<f4")
             support[row] = stored[item_id][1]
     content = space.content_raw(np.vstack([computed[item_id].vector for item_id in item_ids]))
-    raw = hybrid_factors(own, support, content, shrinkage=space.shrinkage)
-    vectors = space.item_vectors(raw)
-    return {
-        item_id: Computed(
-            vectors[row], computed[item_id].quality, {**computed[item_id].metadata, "listeners": int(support[row])}
-        )
-        for row, item_id in enumerate(item_ids)
-    }
+    return _Raw(item_ids, hybrid_factors(own, support, content, shrinkage=space.shrinkage), own, support)
+
+
+def _with_parents(space, tracks: _Raw, computed: dict[int, Computed], parents_raw: dict[str, _Raw]) -> np.ndarray:
+    """Tracks fall back to their album and artists before their sound (juke_ml.collaborative.parent_fallback)."""
+    rows = {kind: {item_id: row for row, item_id in enumerate(raw.item_ids)} for kind, raw in parents_raw.items()}
+    stacked = np.vstack([tracks.raw, *(raw.raw for raw in parents_raw.values())])
+    offsets, offset = {}, len(tracks.item_ids)
+    for kind, raw in parents_raw.items():
+        offsets[kind] = offset
+        offset += len(raw.item_ids)
+    width = max((len(computed[item_id].parents) for item_id in tracks.item_ids), default=0)
+    parents = np.full((len(stacked), max(width, 1)), -1, dtype=np.int64)
+    for row, item_id in enumerate(tracks.item_ids):
+        found = [offsets[k] + rows[k][i] for k, i in computed[item_id].parents if i in rows.get(k, {})]
+        parents[row, : len(found)] = found
+    own = np.vstack([tracks.own, *(raw.own for raw in parents_raw.values())])
+    support = np.concatenate([tracks.support, *(raw.support for raw in parents_raw.values())])
+    blended = parent_fallback(stacked, own, support, parents, space.shrinkage)
+    return blended[: len(tracks.item_ids)]
+
+
+def _deployed(model: MusicModel, computed: dict[str, dict[int, Computed]]) -> dict[str, dict[int, Computed]]:
+    """Content vectors moved into the model's collaborative space, blended with each item's own factor."""
+    space = model.collaborative
+    if space is None:
+        return computed
+    raw = {kind: _raw_factors(space, kind, items) for kind, items in computed.items() if items}
+    if "track" in raw:
+        parents_raw = {kind: raw[kind] for kind in ("album", "artist") if kind in raw}
+        raw["track"].raw = _with_parents(space, raw["track"], computed["track"], parents_raw)
+    deployed: dict[str, dict[int, Computed]] = {kind: {} for kind in computed}
+    for kind, items in raw.items():
+        vectors = space.item_vectors(items.raw)
+        for row, item_id in enumerate(items.item_ids):
+            item = computed[kind][item_id]
+            metadata = {**item.metadata, "listeners": int(items.support[row])}
+            deployed[kind][item_id] = Computed(vectors[row], item.quality, metadata)
+    return deployed
 
 
 _EMBEDDING_MODELS = {"track": TrackEmbedding, "album": AlbumEmbedding, "artist": ArtistEmbedding}
@@ -175,12 +213,13 @@ def embeddings_write(
     """Store content-space vectors computed by `embeddings_compute`, moved into the model's deployed space."""
     result = EmbeddingSyncResult()
     progress = progress or _no_progress
+    deployed = _deployed(model, computed)
     with transaction.atomic():
         for resource_type in RESOURCE_TYPES:
             _store(
                 model=model,
                 resource_type=resource_type,
-                computed=_deployed(model, resource_type, computed[resource_type]),
+                computed=deployed[resource_type],
                 result=result,
                 progress=progress,
             )

@@ -115,7 +115,8 @@ def test_me_without_favourites_is_400_with_a_clear_message(client, listener, fav
     assert response.status_code == 400
     assert response.json() == {
         "detail": "Your music profile has no favourite artists, albums, tracks or genres yet. "
-        "Add some to get recommendations."
+        "Add some to get recommendations.",
+        "code": "empty_profile",  # a domain error: core adds its code (issue 9)
     }
 
 
