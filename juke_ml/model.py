@@ -165,11 +165,6 @@ class MusicModel:
             else None,
         )
 
-    def with_collaborative(self, space: CollaborativeSpace | None) -> MusicModel:
-        """The same content model answering in `space` (or in content space with None)."""
-        payload = {**self.to_payload(), "collaborative": space.to_payload() if space else None}
-        return MusicModel.from_payload(payload)
-
     # ---- building blocks -----------------------------------------------------------------------------
 
     def known_genres(self, genres: Iterable[str] | None) -> list[str]:
@@ -334,6 +329,22 @@ class MusicModel:
         return vector, QUALITY_GENRES_ONLY * words_matched / max(words_total, 1)
 
 
+def _corpus_columns(tracks: Iterable[Mapping[str, Any]]) -> tuple[list[np.ndarray], list[float], int]:
+    """The tracks' raw audio vectors (those that have some), their popularities, and how many tracks there were."""
+    raw_rows: list[np.ndarray] = []
+    popularities: list[float] = []
+    track_count = 0
+    for track in tracks:
+        track_count += 1
+        raw = raw_audio_vector(track.get("audio_features"))
+        if raw is not None:
+            raw_rows.append(raw)
+        popularity = popularity_value(track.get("popularity"))
+        if popularity is not None:
+            popularities.append(popularity)
+    return raw_rows, popularities, track_count
+
+
 def fit_model(
     *,
     tracks: Iterable[Mapping[str, Any]],
@@ -350,17 +361,7 @@ def fit_model(
     (a mapping artist -> genres, or just the lists); genres that co-occur on artists end up close.
     """
     audio_dim, genre_dim = block_sizes(dimension)
-    raw_rows: list[np.ndarray] = []
-    popularities: list[float] = []
-    track_count = 0
-    for track in tracks:
-        track_count += 1
-        raw = raw_audio_vector(track.get("audio_features"))
-        if raw is not None:
-            raw_rows.append(raw)
-        popularity = popularity_value(track.get("popularity"))
-        if popularity is not None:
-            popularities.append(popularity)
+    raw_rows, popularities, track_count = _corpus_columns(tracks)
     genre_sets_source = artist_genres.values() if isinstance(artist_genres, Mapping) else artist_genres
     genre_sets = [genre_list(genres) for genres in genre_sets_source]
 

@@ -125,7 +125,8 @@ def model_retrain(*, dimension: int | None = None, progress: ProgressFactory | N
     fitted = collaborative_fit(content=content, content_dimension=content_model.dimension)
     metrics["collaborative"] = fitted.metrics
     metrics["warnings"] = warnings
-    artifact, model = _activate(content_model.with_collaborative(fitted.space), metrics)
+    payload = {**content_model.to_payload(), "collaborative": fitted.space.to_payload() if fitted.space else None}
+    artifact, model = _activate(MusicModel.from_payload(payload), metrics)
     fitted.store_factors(model_version=model.version)
     embeddings = embeddings_write(model=model, computed=content, progress=progress)
     artifact.metrics = {
