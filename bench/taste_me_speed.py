@@ -39,8 +39,9 @@ from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench.machine import machine_header  # noqa: E402
 from bench.recommender_api_speed import percentile, start_api  # noqa: E402
-from bench.taste_quality import SHARED, machine  # noqa: E402
+from bench.taste_quality import SHARED  # noqa: E402
 from catalog.models import Artist, Track  # noqa: E402
 from juke_auth.models import JukeUser, MusicProfile  # noqa: E402
 from juke_auth.services.tokens import auth_token_issue  # noqa: E402
@@ -114,7 +115,7 @@ def main() -> None:
     args = parser.parse_args()
     if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         sys.exit("Set POSTGRES_* to the bench database (PostgreSQL).")
-    print(f"start: {machine()}")
+    print(machine_header())
     if args.prepare:
         prepare()
     artifact = model_artifact_get_active()
@@ -167,7 +168,7 @@ def main() -> None:
             api.terminate()
             api.wait(timeout=15)
         stop_engine(engine)
-    print(f"end: {machine()}")
+    print(machine_header(end=True))
 
 
 if __name__ == "__main__":

@@ -31,7 +31,8 @@ import numpy as np
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from bench.taste_quality import SHARED, machine  # noqa: E402
+from bench.machine import machine_header  # noqa: E402
+from bench.taste_quality import SHARED  # noqa: E402
 from juke_ml.collaborative import (  # noqa: E402
     CollaborativeConfig,
     CollaborativeSpace,
@@ -78,7 +79,7 @@ def main() -> None:
     args = parser.parse_args()
     if not args.csv.exists():
         sys.exit(f"spotify_songs.csv not found at {args.csv}")
-    print(f"start: {machine()}")
+    print(machine_header())
     tracks, playlists = load(args.csv)
     track_ids = sorted(tracks)
     position = {track_id: n for n, track_id in enumerate(track_ids)}
@@ -177,7 +178,7 @@ def main() -> None:
         recall = np.mean([r for r, _ in values])
         hits = np.mean([h for _, h in values])
         print(f"| {variant} | {len(values)} | {recall:.4f} | {hits:.4f} | {recall / base:.2f}x |")
-    print(f"end: {machine()}")
+    print(machine_header(end=True))
 
 
 if __name__ == "__main__":

@@ -23,8 +23,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
-import platform
 import sys
 import time
 from collections import Counter, defaultdict
@@ -35,6 +33,7 @@ import numpy as np
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
+from bench.machine import machine_header  # noqa: E402
 from juke_ml.collaborative import (  # noqa: E402
     CollaborativeConfig,
     confidence_matrix,
@@ -49,18 +48,6 @@ SHARED = next((p / "shared" / "data" for p in REPO_ROOT.parents if (p / "shared"
 DEFAULT_DATA = SHARED / "hetrec2011-lastfm-2k"
 TOP_TAGS = 5
 K = 10
-
-
-def machine() -> str:
-    model = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if "model name" in line
-        ),
-        platform.processor(),
-    )
-    return f"{os.cpu_count()} cores, {model}, load average {os.getloadavg()[0]:.2f}"
 
 
 def read_tsv(path: Path, encoding: str = "utf-8") -> list[dict[str, str]]:
@@ -131,7 +118,7 @@ def main() -> None:
     args = parser.parse_args()
     if not (args.data / "user_artists.dat").exists():
         sys.exit(f"HetRec Last.fm 2K not found at {args.data}")
-    print(f"start: {machine()}")
+    print(machine_header())
     plays, artist_tags = load(args.data)
     train, test = split(plays, args.seed)
     users = sorted({u for u, _, _ in plays})
@@ -205,7 +192,7 @@ def main() -> None:
         f"cold artists (<= 2 training listeners): {len(cold)} of {len(artists)}, "
         f"{int((factors.support == 0).sum())} with none; cold artists shown in top-10 lists: {dict(cold_shown)}"
     )
-    print(f"end: {machine()}")
+    print(machine_header(end=True))
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ import numpy as np
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from bench.taste_quality import machine  # noqa: E402
+from bench.machine import machine_header  # noqa: E402
 from juke_ml.collaborative import CollaborativeConfig, confidence_matrix, factors_fit, space_fit  # noqa: E402
 
 TARGET = (1_000_000, 1_000_000, 100_000_000)
@@ -64,7 +64,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", nargs="*", default=["20000:200000", "50000:500000", "100000:1000000"])
     args = parser.parse_args()
-    print(f"start: {machine()}")
+    print(machine_header())
     rng = np.random.default_rng(0)
     runs = []
     print("| users = items | interactions (nnz) | matrix s | ALS fit s | space s | peak RSS MB |")
@@ -90,7 +90,7 @@ def main() -> None:
         f"{estimate / 60:.0f} min ({per_nnz * 1e6:.2f} s per million interactions, "
         f"{per_row * 1e6:.2f} s per million users+items); matrices and factors {memory_gb:.1f} GB"
     )
-    print(f"end: {machine()}")
+    print(machine_header(end=True))
 
 
 if __name__ == "__main__":
