@@ -15,7 +15,7 @@ from datetime import datetime
 
 import numpy as np
 from django.db.models import Count, QuerySet
-from django.db.models.functions import Lower, TruncMonth
+from django.db.models.functions import ExtractMonth, ExtractYear, Lower
 
 from catalog.models import Album, Artist, Track
 from juke_ml.collaborative import recency_weights
@@ -23,7 +23,6 @@ from listening.models import Like, Listen
 
 ItemKey = tuple[str, int]  # ("track" | "album" | "artist", catalog id)
 CHUNK = 900  # ids per IN (...) query: below SQLite's variable limit
-DAY_SECONDS = 86400.0
 
 
 @dataclass
@@ -85,37 +84,51 @@ def album_rollup(album_ids: Iterable[int]) -> dict[int, list[ItemKey]]:
     return keys
 
 
-def _age_days(now: datetime, when: datetime) -> float:
-    # A month bucket counts from its middle.
-    return max(0.0, (now - when).total_seconds() / DAY_SECONDS - 15.0)
+def _month_ages(now: datetime, years: Iterable[int], months: Iterable[int]) -> np.ndarray:
+    """Days from the middle of each (year, month) to now (listens are grouped by month in SQL)."""
+    now_months = now.year * 12 + now.month - 1 + (now.day - 1) / 30.4
+    buckets = np.fromiter((year * 12 + month - 1 for year, month in zip(years, months, strict=True)), dtype=np.float64)
+    return np.clip((now_months - buckets - 0.5) * 30.4, 0.0, None)
 
 
-def _add_track_listens(interactions: Interactions, listens: QuerySet, *, now: datetime, half_life_days: float) -> None:
-    rows = list(
-        listens.filter(track__isnull=False)
-        .annotate(month=TruncMonth("listened_at"))
-        .values("user_id", "track_id", "month")
+def _monthly(listens: QuerySet, *fields: str) -> list[tuple]:
+    # Integer year and month (not TruncMonth): no per-row timezone conversion in Python, same on every database.
+    return list(
+        listens.annotate(year=ExtractYear("listened_at"), month=ExtractMonth("listened_at"))
+        .values(*fields, "year", "month")
         .annotate(plays=Count("id"))
-        .values_list("user_id", "track_id", "month", "plays")
+        .values_list(*fields, "year", "month", "plays")
     )
-    rollup = track_rollup(track_id for _, track_id, _, _ in rows)
-    ages = [_age_days(now, month) for _, _, month, _ in rows]
+
+
+def _track_artists(listens: QuerySet, user_id: int | None) -> dict[int, list[int]]:
+    links = Track.artists.through.objects.all()
+    if user_id is not None:
+        links = links.filter(track__listens__user_id=user_id).distinct()
+    artists: dict[int, list[int]] = defaultdict(list)
+    for track_id, artist_id in links.values_list("track_id", "artist_id"):
+        artists[track_id].append(artist_id)
+    return artists
+
+
+def _add_track_listens(
+    interactions: Interactions, listens: QuerySet, *, now: datetime, half_life_days: float, user_id: int | None
+) -> None:
+    rows = _monthly(listens.filter(track__isnull=False), "user_id", "track_id", "track__album_id")
+    artists = _track_artists(listens, user_id)
+    ages = _month_ages(now, (row[3] for row in rows), (row[4] for row in rows))
     decay = recency_weights(ages, half_life_days)
-    for (user_id, track_id, _, plays), factor in zip(rows, decay, strict=True):
-        interactions.add(user_id, rollup.get(track_id, ()), plays * float(factor), plays)
+    for (user, track_id, album_id, _, _, plays), factor in zip(rows, decay, strict=True):
+        keys = [("track", track_id), *((("album", album_id),) if album_id else ())]
+        keys += [("artist", artist_id) for artist_id in artists.get(track_id, ())]
+        interactions.add(user, keys, plays * float(factor), plays)
 
 
 def _add_unmatched_listens(
     interactions: Interactions, listens: QuerySet, *, now: datetime, half_life_days: float
 ) -> None:
-    rows = list(
-        listens.filter(track__isnull=True)
-        .annotate(month=TruncMonth("listened_at"), artist=Lower("artist_name"))
-        .values("user_id", "artist", "month")
-        .annotate(plays=Count("id"))
-        .values_list("user_id", "artist", "month", "plays")
-    )
-    names = sorted({artist for _, artist, _, _ in rows})
+    rows = _monthly(listens.filter(track__isnull=True).annotate(artist=Lower("artist_name")), "user_id", "artist")
+    names = sorted({row[1] for row in rows})
     artist_ids: dict[str, int] = {}
     for start in range(0, len(names), CHUNK):
         matches = (
@@ -126,8 +139,8 @@ def _add_unmatched_listens(
         )
         for key, artist_id in matches:
             artist_ids.setdefault(key, artist_id)
-    decay = recency_weights([_age_days(now, month) for _, _, month, _ in rows], half_life_days)
-    for (user_id, artist, _, plays), factor in zip(rows, decay, strict=True):
+    decay = recency_weights(_month_ages(now, (row[2] for row in rows), (row[3] for row in rows)), half_life_days)
+    for (user_id, artist, _, _, plays), factor in zip(rows, decay, strict=True):
         if artist in artist_ids:
             interactions.add(user_id, [("artist", artist_ids[artist])], plays * float(factor), plays)
 
@@ -153,7 +166,7 @@ def interactions_load(
     listens = Listen.objects.all() if user_id is None else Listen.objects.filter(user_id=user_id)
     likes = Like.objects.all() if user_id is None else Like.objects.filter(user_id=user_id)
     interactions = Interactions()
-    _add_track_listens(interactions, listens, now=now, half_life_days=half_life_days)
+    _add_track_listens(interactions, listens, now=now, half_life_days=half_life_days, user_id=user_id)
     _add_unmatched_listens(interactions, listens, now=now, half_life_days=half_life_days)
     _add_likes(interactions, likes, like_weight=like_weight)
     return interactions

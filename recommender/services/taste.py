@@ -8,25 +8,29 @@ A user with no listens and no likes has no taste vector yet: recommendations the
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
+from django.core.cache import cache
+from django.db.models import Count, Max
 from django.utils import timezone
 
-from catalog.models import Album, Artist, Track
 from juke_ml.collaborative import CollaborativeConfig, taste_vector
 from juke_ml.model import MusicModel
-from recommender.selectors import embedding_vectors_get
+from listening.models import Like, Listen
+from recommender.selectors import EMBEDDING_MODELS
 from recommender.services.collaborative import LIKE_WEIGHT
 from recommender.services.interactions import ItemKey, interactions_load
 from recommender.services.seeds import seeds_resolve
 
 CONFIG = CollaborativeConfig()
+CACHE_SECONDS = 3600
 OFTEN_PLAYS = 3  # "plays often": at least this many listens (all time)
-MAX_TASTE_ITEMS = 2000  # the most weighted items a taste is built from
+MAX_TASTE_ITEMS = 600  # the most weighted items a taste is built from (the fold-in is a 31 x 31 solve)
 GENRE_PULL = 0.5  # how far favourite genres pull the taste (against 1 for the played items)
-CATALOG_MODELS = {"track": Track, "album": Album, "artist": Artist}
 
 
 @dataclass(frozen=True)
@@ -70,25 +74,21 @@ def _interaction_weights(user, now: datetime) -> tuple[dict[ItemKey, float], dic
 
 
 def _items(weights: dict[ItemKey, float], plays: dict[ItemKey, int]) -> list[TasteItem]:
-    """The most weighted items that have a stored vector, with their names and Spotify ids."""
+    """The most weighted items that have a stored vector, with their names and Spotify ids (one query per type)."""
     top = sorted(weights, key=lambda key: -weights[key])[:MAX_TASTE_ITEMS]
     items = []
-    for resource_type, model in CATALOG_MODELS.items():
+    for resource_type, embedding_model in EMBEDDING_MODELS.items():
         ids = [item_id for kind, item_id in top if kind == resource_type]
         if not ids:
             continue
-        vectors = embedding_vectors_get(resource_type=resource_type, item_ids=ids)
-        names = {
-            row[0]: row[1:]
-            for row in model.objects.filter(id__in=list(vectors)).values_list("id", "spotify_id", "name")
-        }
-        for item_id, vector in vectors.items():
-            key = (resource_type, item_id)
-            spotify_id, name = names[item_id]
-            vector_array = np.frombuffer(vector, dtype="<f4")
-            items.append(
-                TasteItem(resource_type, item_id, spotify_id, name, weights[key], plays.get(key, 0), vector_array)
-            )
+        key = f"{resource_type}_id"
+        rows = embedding_model.objects.filter(**{f"{key}__in": ids}).values_list(
+            key, "vector", f"{resource_type}__spotify_id", f"{resource_type}__name"
+        )
+        for item_id, vector, spotify_id, name in rows:
+            weight, count = weights[(resource_type, item_id)], plays.get((resource_type, item_id), 0)
+            vector_array = np.frombuffer(bytes(vector), dtype="<f4")
+            items.append(TasteItem(resource_type, item_id, spotify_id, name, weight, count, vector_array))
     return items
 
 
@@ -113,9 +113,38 @@ def _items_vector(items: list[TasteItem], model: MusicModel | None) -> np.ndarra
     return taste_vector(vectors, confidence(weights))
 
 
+def _cache_key(user, model: MusicModel | None) -> str:
+    """Changes whenever what the taste is built from changes: listens, likes, favourites or the model."""
+    listens = Listen.objects.filter(user_id=user.id).aggregate(count=Count("id"), last=Max("id"))
+    likes = Like.objects.filter(user_id=user.id).aggregate(count=Count("id"), last=Max("id"))
+    profile = getattr(user, "music_profile", None)
+    favourites = (
+        [profile.favorite_artists, profile.favorite_albums, profile.favorite_tracks, profile.favorite_genres]
+        if profile is not None
+        else []
+    )
+    state = json.dumps([listens, likes, favourites, model.version if model else None], sort_keys=True, default=str)
+    return f"taste:{user.id}:{hashlib.sha1(state.encode('utf-8')).hexdigest()}"
+
+
 def taste_get(*, user, model: MusicModel | None, now: datetime | None = None) -> Taste:
-    """The user's taste (see the module doc); `vector` is None until they have listened to or liked something."""
-    weights, plays = _interaction_weights(user, now or timezone.now())
+    """The user's taste (see the module doc); `vector` is None until they have listened to or liked something.
+
+    Cached (CACHE_SECONDS) under a key that changes with their listens, likes, favourites and the model, so a
+    new listen is reflected at once; only the slow fade of older listens waits for the cache to expire.
+    """
+    if now is not None:
+        return _taste_build(user=user, model=model, now=now)
+    key = _cache_key(user, model)
+    taste = cache.get(key)
+    if taste is None:
+        taste = _taste_build(user=user, model=model, now=timezone.now())
+        cache.set(key, taste, CACHE_SECONDS)
+    return taste
+
+
+def _taste_build(*, user, model: MusicModel | None, now: datetime) -> Taste:
+    weights, plays = _interaction_weights(user, now)
     played = _items(weights, plays)
     if not played:
         return Taste(vector=None)
