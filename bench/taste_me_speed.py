@@ -6,9 +6,10 @@
 turns 2,000 of its playlists into listeners (each plays its playlist's tracks), gives the bench user 10,000
 listens spread over two years (tracks of 40 playlists, repeats included), and retrains (the collaborative model
 is then deployed). Then it starts the engine (uvicorn) and the API (gunicorn, 2 sync workers, DEBUG off) and
-sends sequential GETs from one keep-alive client: the taste path (mode=discover, the default, which also
-excludes what the user plays often, and mode=familiar), and side by side the profile path of a user with no
-listens (today's /me/). Statuses are counted; warm-up requests are excluded.
+sends sequential GETs from one keep-alive client: the taste path right after a new listen (the cached taste
+is stale, so it is rebuilt from all 10,000 listens), the taste path when nothing changed (mode=discover, the
+default, which also excludes what the user plays often, and mode=familiar), and side by side the profile path
+of a user with no listens (today's /me/). Statuses are counted; warm-up requests are excluded.
 """
 
 from __future__ import annotations
@@ -136,6 +137,7 @@ def main() -> None:
     )
     api = None
     cases = {
+        f"taste, {listens} listens, mode=discover, after a new listen (taste rebuilt)": (heavy_token, {"new": True}),
         f"taste, {listens} listens, mode=discover": (heavy_token, {}),
         f"taste, {listens} listens, mode=familiar": (heavy_token, {"mode": "familiar"}),
         "profile only (no listens; today's path)": (fresh_token, {}),
@@ -148,6 +150,19 @@ def main() -> None:
             for i in range(args.requests + 30):
                 label = list(cases)[i % len(cases)]
                 token, params = cases[label]
+                if params.get("new"):  # a listen arrives: the taste's cache key changes, the next GET rebuilds it
+                    heavy = JukeUser.objects.get(username="bench-heavy")
+                    track = Track.objects.order_by("?").first()
+                    Listen.objects.create(
+                        user=heavy,
+                        listened_at=timezone.now(),
+                        track=track,
+                        artist_name="",
+                        track_name=track.name,
+                        source="import",
+                        fingerprint=f"bench-new-{i}",
+                    )
+                    params = {}
                 started = time.perf_counter()
                 response = client.get(
                     "/api/v1/recommendations/me/", params=params, headers={"Authorization": f"Token {token}"}
