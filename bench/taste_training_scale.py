@@ -6,7 +6,7 @@ Each size is users=items=N with L (user, item) pairs drawn with Zipf-like item p
 most listeners, as in Last.fm). Timed: the confidence matrix (juke_ml.collaborative.confidence_matrix), the
 ALS fit (factors_fit, 31 factors, 15 iterations, one thread), and the deployed space (space_fit). Memory: the
 peak resident size of this process after each step (ru_maxrss), so read the largest run's numbers. ALS costs
-O(nnz k^2 + (users + items) k^3) per iteration; the extrapolation fits time = a * nnz + b * (users + items).
+O(nnz k^2 + (users + items) k^3) per iteration; the extrapolation fits time = a * nnz + b * (users + items) with a, b >= 0.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from scipy.optimize import nnls
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
@@ -79,12 +80,15 @@ def main() -> None:
         )
     design = np.array([[r["nnz"], 2 * r["users"]] for r in runs], dtype=np.float64)
     total = np.array([r["matrix_s"] + r["fit_s"] + r["space_s"] for r in runs])
-    (per_nnz, per_row), *_ = np.linalg.lstsq(design, total, rcond=None)
+    (per_nnz, per_row), _ = nnls(design, total)  # non-negative: neither term can make training faster
     users, items, nnz = TARGET
     estimate = per_nnz * nnz + per_row * (users + items)
     k = CollaborativeConfig().factors
     # CSR + CSC copies (float32 data + int32 indices), user and item factors (float32), the items' content.
     memory_gb = (2 * nnz * 8 + (users + items) * k * 4 + items * (k + 1) * 8) / 1e9
+    largest = runs[-1]
+    by_largest = (largest["matrix_s"] + largest["fit_s"] + largest["space_s"]) * nnz / largest["nnz"]
+    print(f"scaled from the largest run by interactions alone: {by_largest / 60:.0f} min")
     print(
         f"estimate at {users:,} users x {items:,} items x {nnz:,} interactions, one thread: "
         f"{estimate / 60:.0f} min ({per_nnz * 1e6:.2f} s per million interactions, "
