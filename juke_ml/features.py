@@ -5,6 +5,7 @@ Pure numpy; no Django. The model (juke_ml.model) standardises what this module p
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -109,3 +110,43 @@ def popularity_value(popularity: Any) -> float | None:
     if number is None:
         return None
     return min(max(number, 0.0), 100.0) / 100.0
+
+
+def genre_phrases(
+    pieces: Iterable[str], vocabulary: Mapping[str, int], longest_words: int
+) -> tuple[list[str], int, int]:
+    """Known genres named in free text, longest phrase first: (genres, words matched, words in all)."""
+    matched: list[str] = []
+    words_total = 0
+    words_matched = 0
+    for piece in pieces:
+        words = normalise_genre(piece).split()
+        words_total += len(words)
+        position = 0
+        while position < len(words):
+            for length in range(min(longest_words, len(words) - position), 0, -1):
+                phrase = " ".join(words[position : position + length])
+                if phrase in vocabulary:
+                    matched.append(phrase)
+                    words_matched += length
+                    position += length
+                    break
+            else:
+                position += 1
+    return matched, words_matched, words_total
+
+
+def l2_normalise(vector: np.ndarray) -> np.ndarray:
+    """`vector / ||vector||` as float32 (a zero vector stays zero)."""
+    vector = np.asarray(vector, dtype=np.float64)
+    norm = float(np.linalg.norm(vector))
+    if norm <= 1e-12:
+        return vector.astype(np.float32)
+    return (vector / norm).astype(np.float32)
+
+
+def hashed_vector(text: str, dimension: int) -> np.ndarray:
+    """A deterministic unit vector from a string (SHA-1 based); used only when there is no musical signal."""
+    seed = int.from_bytes(hashlib.sha1(text.strip().lower().encode("utf-8")).digest()[:8], "little")
+    rng = np.random.default_rng(seed)
+    return l2_normalise(rng.standard_normal(dimension))

@@ -34,23 +34,26 @@ it still gets a deterministic vector, but it carries no musical meaning).
 
 from __future__ import annotations
 
-import hashlib
 import math
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
+from juke_ml.collaborative import CollaborativeSpace
 from juke_ml.features import (
     CONTINUOUS_FEATURES,
     RAW_AUDIO_COLUMNS,
     RAW_AUDIO_DIM,
     genre_list,
+    genre_phrases,
+    hashed_vector,
+    l2_normalise,
     normalise_genre,
     popularity_value,
     raw_audio_vector,
 )
+from juke_ml.fitting import audio_fit, default_genre_rank, genre_space_fit
 
 PAYLOAD_FORMAT = 1
 RESOURCE_TYPES = ("artist", "album", "track", "text")
@@ -66,25 +69,6 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "popularity": 0.15,  # weak
     "artist_genre_mix": 0.5,  # how much an artist's own genres add to the mean of its albums
 }
-# Inside the audio block: the key and mode say less about similarity than energy or acousticness do.
-DEFAULT_AUDIO_COLUMN_WEIGHTS: dict[str, float] = {"key_fifths_sin": 0.5, "key_fifths_cos": 0.5, "mode": 0.5}
-MAX_GENRE_VOCABULARY = 3000
-
-
-def l2_normalise(vector: np.ndarray) -> np.ndarray:
-    """`vector / ||vector||` as float32 (a zero vector stays zero)."""
-    vector = np.asarray(vector, dtype=np.float64)
-    norm = float(np.linalg.norm(vector))
-    if norm <= 1e-12:
-        return vector.astype(np.float32)
-    return (vector / norm).astype(np.float32)
-
-
-def hashed_vector(text: str, dimension: int) -> np.ndarray:
-    """A deterministic unit vector from a string (SHA-1 based); used only when there is no musical signal."""
-    seed = int.from_bytes(hashlib.sha1(text.strip().lower().encode("utf-8")).digest()[:8], "little")
-    rng = np.random.default_rng(seed)
-    return l2_normalise(rng.standard_normal(dimension))
 
 
 def block_sizes(dimension: int) -> tuple[int, int]:
@@ -113,8 +97,11 @@ class MusicModel:
         popularity_mean: float,
         popularity_std: float,
         weights: Mapping[str, float] | None = None,
+        collaborative: CollaborativeSpace | None = None,
     ) -> None:
         self.version = str(version)
+        # When set, embed() and genre_vector() answer in the deployed collaborative space (juke_ml.collaborative).
+        self.collaborative = collaborative
         self.dimension = int(dimension)
         self.audio_dim, self.genre_dim = block_sizes(self.dimension)
         self.audio_mean = np.asarray(audio_mean, dtype=np.float64).reshape(RAW_AUDIO_DIM)
@@ -147,6 +134,7 @@ class MusicModel:
             "popularity_mean": self.popularity_mean,
             "popularity_std": self.popularity_std,
             "weights": dict(self.weights),
+            **({"collaborative": self.collaborative.to_payload()} if self.collaborative else {}),
         }
 
     @classmethod
@@ -172,6 +160,9 @@ class MusicModel:
             popularity_mean=payload["popularity_mean"],
             popularity_std=payload["popularity_std"],
             weights=payload.get("weights"),
+            collaborative=CollaborativeSpace.from_payload(payload["collaborative"])
+            if payload.get("collaborative")
+            else None,
         )
 
     # ---- building blocks -----------------------------------------------------------------------------
@@ -228,14 +219,36 @@ class MusicModel:
     # ---- public API ----------------------------------------------------------------------------------
 
     def genre_vector(self, name: str) -> np.ndarray | None:
-        """The full-dimension unit vector of one genre (case-insensitive), or None when the model doesn't know it."""
+        """The full-dimension unit vector of one genre (case-insensitive), or None when the model doesn't know it.
+
+        With a collaborative space it is a query there: where the content of that genre maps to.
+        """
         block = self._genre_block([name])
         if block is None:
             return None
-        return self._compose(audio=None, genre=block, popularity=0.0)
+        vector = self._compose(audio=None, genre=block, popularity=0.0)
+        if self.collaborative is None:
+            return vector
+        query = self.collaborative.query(self.collaborative.content_raw(vector)[0])
+        return None if query is None else query.astype(np.float32)
 
     def embed(self, resource_type: str, attributes: Mapping[str, Any]) -> tuple[np.ndarray, float]:
-        """An L2-normalised float32 vector for one item, and a quality score in [0, 1] (see the module doc)."""
+        """An L2-normalised float32 vector for one item, and a quality score in [0, 1] (see the module doc).
+
+        With a collaborative space: the content vector mapped into it (an item nobody has played yet);
+        `retrain` blends it with the item's own factor for items people play.
+        """
+        vector, quality = self.embed_content(resource_type, attributes)
+        if self.collaborative is None:
+            return vector, quality
+        raw = self.collaborative.content_raw(vector)
+        if resource_type == "text":
+            query = self.collaborative.query(raw[0])
+            return (vector * 0 if query is None else query.astype(np.float32)), quality
+        return self.collaborative.item_vectors(raw)[0], quality
+
+    def embed_content(self, resource_type: str, attributes: Mapping[str, Any]) -> tuple[np.ndarray, float]:
+        """The content-space vector (audio, genres, popularity) of one item and its quality score."""
         attributes = attributes or {}
         if resource_type == "track":
             return self._embed_track(attributes)
@@ -309,101 +322,27 @@ class MusicModel:
         pieces = [str(token) for token in attributes.get("tokens") or []]
         if attributes.get("text"):
             pieces.append(str(attributes["text"]))
-        matched: list[str] = []
-        words_total = 0
-        words_matched = 0
-        for piece in pieces:
-            words = normalise_genre(piece).split()
-            words_total += len(words)
-            position = 0
-            while position < len(words):
-                for length in range(min(self._longest_genre_words, len(words) - position), 0, -1):
-                    phrase = " ".join(words[position : position + length])
-                    if phrase in self._genre_index:
-                        matched.append(phrase)
-                        words_matched += length
-                        position += length
-                        break
-                else:
-                    position += 1
+        matched, words_matched, words_total = genre_phrases(pieces, self._genre_index, self._longest_genre_words)
         if not matched:
             return self._fallback({"name": " ".join(pieces)}, "text")
         vector = self._compose(audio=None, genre=self._genre_block(matched), popularity=0.0)
         return vector, QUALITY_GENRES_ONLY * words_matched / max(words_total, 1)
 
 
-# ---- fitting -----------------------------------------------------------------------------------------
-
-
-def _fit_audio(
-    raw_rows: list[np.ndarray], audio_dim: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]:
-    column_weights = np.array([DEFAULT_AUDIO_COLUMN_WEIGHTS.get(column, 1.0) for column in RAW_AUDIO_COLUMNS])
-    if not raw_rows:
-        projection = np.eye(RAW_AUDIO_DIM)[:, :audio_dim]
-        return np.zeros(RAW_AUDIO_DIM), np.ones(RAW_AUDIO_DIM), column_weights, projection, 0.0
-    matrix = np.vstack(raw_rows)
-    mean = np.nanmean(matrix, axis=0)
-    std = np.nanstd(matrix, axis=0)
-    mean = np.where(np.isnan(mean), 0.0, mean)
-    std = np.where(np.isnan(std) | (std < 1e-6), 1.0, std)
-    standardised = np.where(np.isnan(matrix), 0.0, (matrix - mean) / std) * column_weights
-    covariance = np.cov(standardised, rowvar=False) if len(standardised) > 1 else np.eye(RAW_AUDIO_DIM)
-    eigenvalues, eigenvectors = np.linalg.eigh(np.atleast_2d(covariance))
-    order = np.argsort(eigenvalues)[::-1]
-    eigenvalues = np.clip(eigenvalues[order], 0.0, None)
-    projection = eigenvectors[:, order][:, :audio_dim]
-    # Deterministic signs, so retraining on the same data gives the same vectors.
-    signs = np.sign(projection[np.argmax(np.abs(projection), axis=0), np.arange(audio_dim)])
-    projection = projection * np.where(signs == 0, 1.0, signs)
-    total = float(eigenvalues.sum())
-    explained = float(eigenvalues[:audio_dim].sum() / total) if total > 0 else 0.0
-    return mean, std, column_weights, projection, explained
-
-
-def default_genre_rank(vocabulary_size: int, genre_dim: int) -> int:
-    """How many latent genre axes to keep: a third of the vocabulary, at most the genre block's size.
-
-    Keeping every axis would make each genre its own direction (nothing is "related"); a third keeps
-    subgenres of one family close without merging them (on the shared corpus: 30 genres -> 10 axes).
-    """
-    return max(1, min(genre_dim, max(2, round(vocabulary_size / 3))))
-
-
-def _fit_genres(
-    artist_genre_sets: list[list[str]], genre_dim: int, rank: int | None = None
-) -> tuple[list[str], np.ndarray, float]:
-    counts = Counter(genre for genres in artist_genre_sets for genre in genres)
-    vocabulary = [genre for genre, _ in counts.most_common(MAX_GENRE_VOCABULARY)]
-    vocabulary.sort()
-    if not vocabulary:
-        return [], np.zeros((0, genre_dim)), 0.0
-    index = {genre: position for position, genre in enumerate(vocabulary)}
-    size = len(vocabulary)
-    cooccurrence = np.zeros((size, size), dtype=np.float64)
-    for genres in artist_genre_sets:
-        ids = sorted({index[genre] for genre in genres if genre in index})
-        if ids:
-            cooccurrence[np.ix_(ids, ids)] += 1.0  # the diagonal counts the genre itself
-    total = cooccurrence.sum()
-    row = cooccurrence.sum(axis=1)
-    # Context distribution smoothing (alpha 0.75) keeps rare genres from dominating PMI.
-    context = row**0.75
-    context = context / context.sum()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        pmi = np.log((cooccurrence / total) / (np.outer(row / total, context)))
-    ppmi = np.where(np.isfinite(pmi) & (pmi > 0), pmi, 0.0)
-    u, s, _ = np.linalg.svd(ppmi, full_matrices=False)
-    rank = min(rank or default_genre_rank(size, genre_dim), genre_dim, len(s))
-    vectors = np.zeros((size, genre_dim))
-    vectors[:, :rank] = u[:, :rank] * np.sqrt(s[:rank])
-    energy = float((s**2).sum())
-    explained = float((s[:rank] ** 2).sum() / energy) if energy > 0 else 0.0
-    norms = np.linalg.norm(vectors, axis=1)
-    keep = norms > 1e-9
-    vectors = vectors[keep] / norms[keep, None]
-    kept = [genre for genre, ok in zip(vocabulary, keep, strict=True) if ok]
-    return kept, vectors, explained
+def _corpus_columns(tracks: Iterable[Mapping[str, Any]]) -> tuple[list[np.ndarray], list[float], int]:
+    """The tracks' raw audio vectors (those that have some), their popularities, and how many tracks there were."""
+    raw_rows: list[np.ndarray] = []
+    popularities: list[float] = []
+    track_count = 0
+    for track in tracks:
+        track_count += 1
+        raw = raw_audio_vector(track.get("audio_features"))
+        if raw is not None:
+            raw_rows.append(raw)
+        popularity = popularity_value(track.get("popularity"))
+        if popularity is not None:
+            popularities.append(popularity)
+    return raw_rows, popularities, track_count
 
 
 def fit_model(
@@ -422,22 +361,12 @@ def fit_model(
     (a mapping artist -> genres, or just the lists); genres that co-occur on artists end up close.
     """
     audio_dim, genre_dim = block_sizes(dimension)
-    raw_rows: list[np.ndarray] = []
-    popularities: list[float] = []
-    track_count = 0
-    for track in tracks:
-        track_count += 1
-        raw = raw_audio_vector(track.get("audio_features"))
-        if raw is not None:
-            raw_rows.append(raw)
-        popularity = popularity_value(track.get("popularity"))
-        if popularity is not None:
-            popularities.append(popularity)
+    raw_rows, popularities, track_count = _corpus_columns(tracks)
     genre_sets_source = artist_genres.values() if isinstance(artist_genres, Mapping) else artist_genres
     genre_sets = [genre_list(genres) for genres in genre_sets_source]
 
-    mean, std, column_weights, projection, audio_explained = _fit_audio(raw_rows, audio_dim)
-    genres, genre_vectors, genre_explained = _fit_genres(genre_sets, genre_dim, genre_rank)
+    mean, std, column_weights, projection, audio_explained = audio_fit(raw_rows, audio_dim)
+    genres, genre_vectors, genre_explained = genre_space_fit(genre_sets, genre_dim, genre_rank)
     popularity_mean = float(np.mean(popularities)) if popularities else 0.5
     popularity_std = float(np.std(popularities)) if len(popularities) > 1 else 1.0
     model = MusicModel(

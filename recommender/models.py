@@ -54,3 +54,23 @@ class AlbumEmbedding(Embedding):
 
 class TrackEmbedding(Embedding):
     track = models.OneToOneField(Track, on_delete=models.CASCADE, related_name="embedding")
+
+
+class ItemFactor(models.Model):
+    """An item's own collaborative factor from the last `retrain` (juke_ml.collaborative, raw float32 bytes).
+
+    Kept so that re-embedding an item after a content change blends its factor in again instead of losing it
+    until the next training. `support` is how many users played or liked it.
+    """
+
+    resource_type = models.CharField(max_length=8)
+    item_id = models.BigIntegerField()
+    factor = models.BinaryField()
+    support = models.PositiveIntegerField()
+    model_version = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["resource_type", "item_id"], name="one_factor_per_item")]
+
+    def __str__(self) -> str:
+        return f"{self.resource_type} {self.item_id} ({self.model_version})"

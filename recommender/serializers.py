@@ -1,9 +1,11 @@
 from rest_framework import serializers
 
 from juke_ml.query import DEFAULT_SEED_WEIGHT
-from recommender.services.recommendations import NO_SEED_MESSAGE, RESOURCE_TYPES
+from recommender.errors import NO_SEED_MESSAGE
+from recommender.services.recommendations import MODES, RESOURCE_TYPES
 
 MAX_SEEDS_PER_LIST = 50
+SEED_FIELDS = ("artists", "albums", "tracks", "genres", "seeds", "profiles", "users")
 
 
 def _name_list(**kwargs) -> serializers.ListField:
@@ -30,6 +32,9 @@ class RecommendationRequestSerializer(serializers.Serializer):
         help_text="Juke URIs: juke:artist:<spotify_id>, juke:album:<spotify_id>, juke:track:<spotify_id>."
     )
     profiles = _name_list(help_text="Usernames whose music-profile favourites become seeds.")
+    users = _name_list(
+        help_text="Usernames whose listening taste becomes a seed: yourself, or users whose listens are public."
+    )
     seed_weight = serializers.FloatField(
         min_value=0.0,
         max_value=1.0,
@@ -42,9 +47,9 @@ class RecommendationRequestSerializer(serializers.Serializer):
     )
 
     def validate(self, attrs):
-        for name in ("artists", "albums", "tracks", "genres", "seeds", "profiles"):
+        for name in SEED_FIELDS:
             attrs[name] = _clean(attrs.get(name, []))
-        if not any(attrs[name] for name in ("artists", "albums", "tracks", "genres", "seeds", "profiles")):
+        if not any(attrs[name] for name in SEED_FIELDS):
             # The contract's exact message (clients show non_field_errors[0]); seeds and profiles count too.
             raise serializers.ValidationError({"non_field_errors": [NO_SEED_MESSAGE]})
         if "resource_types" in attrs:
@@ -55,11 +60,30 @@ class RecommendationRequestSerializer(serializers.Serializer):
 class RecommendationMeQuerySerializer(serializers.Serializer):
     limit = serializers.IntegerField(min_value=1, max_value=50, default=10)
     resource_types = serializers.MultipleChoiceField(choices=RESOURCE_TYPES, required=False)
+    mode = serializers.ChoiceField(
+        choices=MODES,
+        default="discover",
+        help_text="discover: leave out what you already play often; familiar: include it.",
+    )
+
+
+class SimilarQuerySerializer(serializers.Serializer):
+    limit = serializers.IntegerField(min_value=1, max_value=50, default=10)
+
+
+class BecauseSerializer(serializers.Serializer):
+    type = serializers.CharField(help_text="artist, album, track or genre")
+    name = serializers.CharField()
+    uri = serializers.CharField(allow_null=True)
 
 
 class RecommendedItemSerializer(serializers.Serializer):
     name = serializers.CharField()
     likeness = serializers.FloatField()
+    uri = serializers.CharField(allow_null=True, help_text="juke:<type>:<spotify_id>; accepted back as a seed.")
+    because = BecauseSerializer(
+        allow_null=True, help_text="The seed, liked or played item (or genre) this recommendation is closest to."
+    )
     extra = serializers.JSONField()
 
 

@@ -6,8 +6,10 @@ from recommender.serializers import (
     RecommendationMeQuerySerializer,
     RecommendationRequestSerializer,
     RecommendationResponseSerializer,
+    SimilarQuerySerializer,
 )
 from recommender.services.recommendations import recommendation_list, recommendation_list_for_user
+from recommender.services.similar import recommendation_list_similar
 
 
 def _response(recommendations) -> Response:
@@ -15,17 +17,17 @@ def _response(recommendations) -> Response:
 
 
 class RecommendationListView(APIView):
-    """Artists, albums and tracks like the given seeds (names, Juke URIs, profiles, genres)."""
+    """Artists, albums and tracks like the given seeds (names, Juke URIs, profiles, users' taste, genres)."""
 
     @extend_schema(request=RecommendationRequestSerializer, responses=RecommendationResponseSerializer)
     def post(self, request):
         serializer = RecommendationRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        return _response(recommendation_list(**serializer.validated_data))
+        return _response(recommendation_list(**serializer.validated_data, requester=request.user))
 
 
 class RecommendationMeView(APIView):
-    """Recommendations from the signed-in user's music profile."""
+    """Recommendations from the signed-in user's taste: what they play and like, else their music profile."""
 
     @extend_schema(parameters=[RecommendationMeQuerySerializer], responses=RecommendationResponseSerializer)
     def get(self, request):
@@ -34,6 +36,35 @@ class RecommendationMeView(APIView):
         resource_types = sorted(query.validated_data.get("resource_types") or []) or None
         return _response(
             recommendation_list_for_user(
-                user=request.user, limit=query.validated_data["limit"], resource_types=resource_types
+                user=request.user,
+                mode=query.validated_data["mode"],
+                limit=query.validated_data["limit"],
+                resource_types=resource_types,
             )
         )
+
+
+class _SimilarView(APIView):
+    resource_type = ""
+
+    @extend_schema(parameters=[SimilarQuerySerializer], responses=RecommendationResponseSerializer)
+    def get(self, request, identifier: str):
+        query = SimilarQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return _response(
+            recommendation_list_similar(
+                resource_type=self.resource_type, identifier=identifier, limit=query.validated_data["limit"]
+            )
+        )
+
+
+class ArtistSimilarView(_SimilarView):
+    """Artists people who play this artist also play (by its catalog id or Spotify id); its sound for new ones."""
+
+    resource_type = "artist"
+
+
+class TrackSimilarView(_SimilarView):
+    """Tracks played by the same people as this track (catalog id or Spotify id); its sound for new ones."""
+
+    resource_type = "track"

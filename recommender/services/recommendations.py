@@ -8,38 +8,33 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-from rest_framework.exceptions import APIException, ValidationError
+from django.contrib.auth import get_user_model
 
+from catalog.models import Album, Artist, Track
 from juke_ml.index import ExactIndex, cosine_to_likeness
+from juke_ml.model import MusicModel
 from juke_ml.query import DEFAULT_SEED_WEIGHT, build_query_vector
-from recommender.engine_client import EngineClient, EngineRejected, get_engine_client
+from recommender.engine_client import EngineClient, EngineRecommendations, EngineRejected, get_engine_client
+from recommender.errors import NO_SEED_MESSAGE, EmptyProfile, NothingToRecommendFrom, SeedErrors
 from recommender.models import AlbumEmbedding, ArtistEmbedding, TrackEmbedding
 from recommender.selectors import model_artifact_active_version
+from recommender.services.collaborative import LIKE_WEIGHT
 from recommender.services.embeddings import model_get_active
-from recommender.services.seeds import SeedErrors, SeedSet, seeds_resolve
+from recommender.services.explain import Reason, item_uri, recommendations_explain
+from recommender.services.seeds import SeedSet, seeds_resolve
+from recommender.services.taste import Taste, confidence, taste_get
 
 RESOURCE_TYPES = ("artists", "albums", "tracks")
+MODES = ("discover", "familiar")
 # The engine's request limits (recommender_engine/app/schemas.py); profiles can bring many favourites.
 MAX_NAMES_PER_KIND = 100
 MAX_SEED_VECTORS = 500
-NO_SEED_MESSAGE = "Provide at least one artist, album, track, or genre."
-NOTHING_RESOLVED_MESSAGE = (
-    "None of the seeds matched the catalog or a known genre, so there is nothing to recommend from."
-)
-EMPTY_PROFILE_MESSAGE = (
-    "Your music profile has no favourite artists, albums, tracks or genres yet. Add some to get recommendations."
-)
-
-
-class EmptyProfile(APIException):
-    status_code = 400
-    default_detail = EMPTY_PROFILE_MESSAGE
-    default_code = "empty_profile"
+MAX_EXCLUDED = 4000
 
 
 @dataclass
 class Recommendations:
-    """Ranked items per type: each {"name", "likeness", "extra": {...}}."""
+    """Ranked items per type: each {"name", "likeness", "uri", "because", "extra": {...}}."""
 
     artists: list[dict[str, Any]]
     albums: list[dict[str, Any]]
@@ -61,20 +56,89 @@ def _parse_generated_at(value: str | None) -> datetime:
     return datetime.now(UTC)
 
 
-def _resolve(**kwargs) -> SeedSet:
-    try:
-        seed_set = seeds_resolve(model=model_get_active(), **kwargs)
-    except SeedErrors as error:
-        raise ValidationError(error.errors) from error
-    if seed_set.is_empty:
-        raise ValidationError({"non_field_errors": [NOTHING_RESOLVED_MESSAGE]})
-    return seed_set
+def _resolve(model: MusicModel | None, **kwargs) -> SeedSet:
+    return seeds_resolve(model=model, **kwargs)
 
 
 def _seed_labels(seed_set: SeedSet) -> list[str]:
-    return [f"juke:{item.resource_type}:{item.spotify_id}" for item in seed_set.items] + [
+    return [item_uri(item.resource_type, item.spotify_id) for item in seed_set.items] + [
         f"genre:{genre}" for genre in seed_set.genre_seeds
     ]
+
+
+def _seed_reasons(seed_set: SeedSet) -> list[Reason]:
+    genres = zip(seed_set.genre_seeds, seed_set.vectors, strict=False)
+    return [
+        Reason(item.resource_type, item.name, item_uri(item.resource_type, item.spotify_id), vector)
+        for item, vector in seed_set.item_vectors
+    ] + [Reason("genre", genre, None, vector) for genre, vector in genres]
+
+
+def _taste_reasons(taste: Taste) -> list[Reason]:
+    items = sorted(taste.items, key=lambda item: -item.weight)
+    return [
+        Reason(item.resource_type, item.name, item_uri(item.resource_type, item.spotify_id), item.vector)
+        for item in items
+    ] + [Reason("genre", genre, None, vector) for genre, vector in taste.genres]
+
+
+def _query_vectors(seed_set: SeedSet, model: MusicModel | None) -> list[np.ndarray]:
+    """The seed vectors sent to the engine: in a collaborative space, the items become one folded-in taste."""
+    if model is None or model.collaborative is None or not seed_set.item_vectors:
+        return list(seed_set.vectors)
+    vectors = np.vstack([vector for _, vector in seed_set.item_vectors])
+    if vectors.shape[1] != model.dimension:
+        return list(seed_set.vectors)
+    folded = model.collaborative.fold_in(vectors, confidence(np.full(len(vectors), LIKE_WEIGHT)))
+    genre_vectors = list(seed_set.vectors[: len(seed_set.genre_seeds)])
+    return genre_vectors + ([folded] if folded is not None else [])
+
+
+def _user_tastes(usernames: Sequence[str], requester, model: MusicModel | None) -> list[tuple[str, Taste | None]]:
+    """Each named user's taste, if they share their listens with the requester (None: no listens yet)."""
+    user_model = get_user_model()
+    tastes, errors = [], []
+    for username in sorted(set(usernames)):
+        user = user_model.objects.filter(username__iexact=username).select_related("music_profile").first()
+        profile = getattr(user, "music_profile", None)
+        shared = user is not None and (user == requester or (profile is not None and profile.listens_public))
+        if not shared:
+            errors.append(f"'{username}' is not a user who shares their listening with you.")
+            continue
+        taste = taste_get(user=user, model=model)
+        tastes.append((user.username, taste if taste.vector is not None else None))
+    if errors:
+        raise SeedErrors({"users": errors})
+    return tastes
+
+
+def _ask_engine(client: EngineClient | None, *, names: dict[str, list[str]], **request) -> EngineRecommendations:
+    client = client or get_engine_client()
+    try:
+        return client.recommend(
+            artists=names.get("artists", [])[:MAX_NAMES_PER_KIND],
+            albums=names.get("albums", [])[:MAX_NAMES_PER_KIND],
+            tracks=names.get("tracks", [])[:MAX_NAMES_PER_KIND],
+            genres=names.get("genres", [])[:MAX_NAMES_PER_KIND],
+            **request,
+        )
+    except EngineRejected as error:
+        raise NothingToRecommendFrom(f"{NothingToRecommendFrom.default_detail} ({error.detail})") from error
+
+
+def _answer(answer: EngineRecommendations, reasons: list[Reason], seeds: list[str]) -> Recommendations:
+    results = {
+        kind: [{"name": item.name, "likeness": item.likeness, "extra": item.extra} for item in getattr(answer, kind)]
+        for kind in RESOURCE_TYPES
+    }
+    recommendations_explain(results, reasons)
+    return Recommendations(
+        **results,
+        model_version=answer.model_version,
+        generated_at=_parse_generated_at(answer.generated_at),
+        unresolved=answer.unresolved,
+        seeds=seeds,
+    )
 
 
 def recommendation_list(
@@ -85,6 +149,8 @@ def recommendation_list(
     genres: Sequence[str] = (),
     seeds: Sequence[str] = (),
     profiles: Sequence[str] = (),
+    users: Sequence[str] = (),
+    requester=None,
     seed_weight: float = DEFAULT_SEED_WEIGHT,
     limit: int = 10,
     resource_types: Sequence[str] | None = None,
@@ -92,53 +158,106 @@ def recommendation_list(
 ) -> Recommendations:
     """Items like the seeds, ranked by the engine; seeds never come back.
 
-    Raises ValidationError for invalid/unknown URIs or profiles, or when nothing resolves; ServiceUnavailable
-    when the engine is down or slow (engine_client).
+    `users`: the listening taste of these users (the requester themselves, or users whose listens are public).
+    Raises SeedErrors for invalid/unknown URIs, profiles or users, NothingToRecommendFrom when nothing resolves;
+    ServiceUnavailable when the engine is down or slow (engine_client).
     """
-    if not any((artists, albums, tracks, genres, seeds, profiles)):
-        raise ValidationError({"non_field_errors": [NO_SEED_MESSAGE]})
-    seed_set = _resolve(artists=artists, albums=albums, tracks=tracks, genres=genres, seeds=seeds, profiles=profiles)
-    client = client or get_engine_client()
-    names = {kind: values[:MAX_NAMES_PER_KIND] for kind, values in seed_set.names.items()}
-    try:
-        answer = client.recommend(
-            seed_vectors=[vector.tolist() for vector in seed_set.vectors[:MAX_SEED_VECTORS]],
-            artists=names["artists"],
-            albums=names["albums"],
-            tracks=names["tracks"],
-            genres=names["genres"],
-            seed_weight=seed_weight,
-            exclude_spotify_ids=seed_set.exclude_spotify_ids,
-            limit=limit,
-            resource_types=resource_types,
-        )
-    except EngineRejected as error:
-        raise ValidationError({"non_field_errors": [f"{NOTHING_RESOLVED_MESSAGE} ({error.detail})"]}) from error
+    if not any((artists, albums, tracks, genres, seeds, profiles, users)):
+        raise NothingToRecommendFrom(NO_SEED_MESSAGE)
+    model = model_get_active()
+    tastes = _user_tastes(users, requester, model)
+    profiles = [*profiles, *(username for username, taste in tastes if taste is None)]
+    seed_set = _resolve(
+        model, artists=artists, albums=albums, tracks=tracks, genres=genres, seeds=seeds, profiles=profiles
+    )
+    vectors = _query_vectors(seed_set, model) + [taste.vector for _, taste in tastes if taste is not None]
+    if not vectors and not any(seed_set.names.values()):
+        raise NothingToRecommendFrom()
+    reasons = _seed_reasons(seed_set) + [reason for _, taste in tastes if taste for reason in _taste_reasons(taste)]
+    answer = _ask_engine(
+        client,
+        names=seed_set.names,
+        seed_vectors=[np.asarray(vector).tolist() for vector in vectors[:MAX_SEED_VECTORS]],
+        seed_weight=seed_weight,
+        exclude_spotify_ids=seed_set.exclude_spotify_ids,
+        limit=limit,
+        resource_types=resource_types,
+    )
+    labels = _seed_labels(seed_set) + [f"user:{username}" for username, taste in tastes if taste is not None]
+    return _answer(answer, reasons, labels)
 
-    def as_dicts(items) -> list[dict[str, Any]]:
-        return [{"name": item.name, "likeness": item.likeness, "extra": item.extra} for item in items]
 
+def _popular_in_genres(genres: Sequence[str], limit: int, resource_types: Sequence[str] | None) -> Recommendations:
+    """The most popular catalog items of these genres (for someone whose profile has only genres we cannot embed)."""
+    wanted = resource_types or RESOURCE_TYPES
+    names = [genre.strip() for genre in genres if genre.strip()]
+    querysets = {
+        "artists": Artist.objects.filter(genres__name__in=names),
+        "albums": Album.objects.filter(artists__genres__name__in=names),
+        "tracks": Track.objects.filter(artists__genres__name__in=names),
+    }
+    results: dict[str, list[dict[str, Any]]] = {}
+    for kind in RESOURCE_TYPES:
+        rows = []
+        if kind in wanted:
+            queryset = querysets[kind].distinct()
+            order = ["-popularity", "id"] if kind != "albums" else ["-release_date", "id"]
+            rows = list(
+                queryset.order_by(*order).values("name", "spotify_id", *(["popularity"] if kind != "albums" else []))[
+                    :limit
+                ]
+            )
+        results[kind] = [
+            {
+                "name": row["name"],
+                "likeness": round((row.get("popularity") or 0) / 100, 3),
+                "extra": {"spotify_id": row["spotify_id"], "popular_in": names},
+            }
+            for row in rows
+        ]
+    recommendations_explain(results, [])
+    version = model_artifact_active_version() or "unknown"
     return Recommendations(
-        artists=as_dicts(answer.artists),
-        albums=as_dicts(answer.albums),
-        tracks=as_dicts(answer.tracks),
-        model_version=answer.model_version,
-        generated_at=_parse_generated_at(answer.generated_at),
-        unresolved=answer.unresolved,
-        seeds=_seed_labels(seed_set),
+        **results, model_version=version, generated_at=datetime.now(UTC), seeds=[f"genre:{g}" for g in names]
     )
 
 
 def recommendation_list_for_user(
-    *, user, limit: int = 10, resource_types: Sequence[str] | None = None, client: EngineClient | None = None
+    *,
+    user,
+    mode: str = "discover",
+    limit: int = 10,
+    resource_types: Sequence[str] | None = None,
+    client: EngineClient | None = None,
 ) -> Recommendations:
-    """Recommendations from the user's own music profile; EmptyProfile (400) when it has no favourites."""
+    """Recommendations from the user's taste (services.taste); without listens or likes yet, from their profile,
+    then from what is popular in their favourite genres. `discover` leaves out what they play often.
+
+    EmptyProfile when they have no listens, likes or favourites.
+    """
+    taste = taste_get(user=user, model=model_get_active())
+    if taste.vector is not None:
+        exclude = taste.played_often[:MAX_EXCLUDED] if mode == "discover" else []
+        answer = _ask_engine(
+            client,
+            names={},
+            seed_vectors=[taste.vector.tolist()],
+            exclude_spotify_ids=exclude,
+            limit=limit,
+            resource_types=resource_types,
+        )
+        return _answer(answer, _taste_reasons(taste), [f"user:{user.username}"])
     profile = getattr(user, "music_profile", None)
     if profile is None or not any(
         (profile.favorite_artists, profile.favorite_albums, profile.favorite_tracks, profile.favorite_genres)
     ):
         raise EmptyProfile()
-    return recommendation_list(profiles=[user.username], limit=limit, resource_types=resource_types, client=client)
+    try:
+        return recommendation_list(profiles=[user.username], limit=limit, resource_types=resource_types, client=client)
+    except NothingToRecommendFrom:
+        if not profile.favorite_genres:
+            raise
+        return _popular_in_genres(profile.favorite_genres, limit, resource_types)
 
 
 # ---- in-process scoring (manage.py recommend --offline) ------------------------------------------------
@@ -198,9 +317,13 @@ def recommendation_list_offline(
     catalog item are embedded as text (genre words) when the model knows them, else reported as unresolved.
     """
     if not any((artists, albums, tracks, genres, seeds, profiles)):
-        raise ValidationError({"non_field_errors": [NO_SEED_MESSAGE]})
+        raise NothingToRecommendFrom(NO_SEED_MESSAGE)
     model = model_get_active()
-    seed_set = _resolve(artists=artists, albums=albums, tracks=tracks, genres=genres, seeds=seeds, profiles=profiles)
+    seed_set = _resolve(
+        model, artists=artists, albums=albums, tracks=tracks, genres=genres, seeds=seeds, profiles=profiles
+    )
+    if seed_set.is_empty:
+        raise NothingToRecommendFrom()
     name_vectors = []
     unresolved = []
     for names in seed_set.names.values():
@@ -210,9 +333,11 @@ def recommendation_list_offline(
                 name_vectors.append(vector)
             else:
                 unresolved.append(name)
-    query = build_query_vector(seed_vectors=seed_set.vectors, name_vectors=name_vectors, seed_weight=seed_weight)
+    query = build_query_vector(
+        seed_vectors=_query_vectors(seed_set, model), name_vectors=name_vectors, seed_weight=seed_weight
+    )
     if query is None:
-        raise ValidationError({"non_field_errors": [NOTHING_RESOLVED_MESSAGE]})
+        raise NothingToRecommendFrom()
     excluded = set(seed_set.exclude_spotify_ids)
     wanted = resource_types or RESOURCE_TYPES
     results = {
@@ -223,6 +348,7 @@ def recommendation_list_offline(
         )
         for resource_type in RESOURCE_TYPES
     }
+    recommendations_explain(results, _seed_reasons(seed_set))
     return Recommendations(
         **results,
         model_version=model.version if model is not None else (model_artifact_active_version() or "unknown"),

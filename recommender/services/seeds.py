@@ -18,6 +18,7 @@ from django.db.models import F
 
 from catalog.models import Album, Artist, Track
 from juke_ml.model import MusicModel
+from recommender.errors import SeedErrors
 from recommender.selectors import embedding_vectors_get
 
 SEED_TYPES = ("artist", "album", "track")
@@ -27,14 +28,6 @@ CATALOG_MODELS = {"artist": Artist, "album": Album, "track": Track}
 URI_PATTERN = re.compile(r"^(juke|spotify):(artist|album|track):([0-9A-Za-z_-]{1,64})$")
 BARE_SPOTIFY_ID = re.compile(r"^[0-9A-Za-z_-]{8,64}$")  # worth trying as an id before trying it as a name
 LOOKS_LIKE_AN_ID = re.compile(r"^([0-9A-Za-z]{22}|[a-z]+-[a-z]+-[0-9a-f]{8,})$")  # never a name
-
-
-class SeedErrors(Exception):
-    """Seeds the caller named explicitly but that are invalid or unknown: {field: [message, ...]}."""
-
-    def __init__(self, errors: dict[str, list[str]]):
-        super().__init__(errors)
-        self.errors = errors
 
 
 @dataclass(frozen=True)
@@ -50,7 +43,8 @@ class SeedSet:
     """Resolved seeds (items and genre vectors) and the names left for the engine."""
 
     items: list[CatalogSeed] = field(default_factory=list)
-    vectors: list[np.ndarray] = field(default_factory=list)
+    vectors: list[np.ndarray] = field(default_factory=list)  # genre vectors first, then item vectors
+    item_vectors: list[tuple[CatalogSeed, np.ndarray]] = field(default_factory=list)
     genre_seeds: list[str] = field(default_factory=list)
     names: dict[str, list[str]] = field(
         default_factory=lambda: {"artists": [], "albums": [], "tracks": [], "genres": []}
@@ -136,6 +130,77 @@ def _profile_favourites(usernames: Sequence[str]) -> tuple[dict[str, list[str]],
     return favourites, unknown
 
 
+def _resolve_uris(uris: Iterable[str], found: dict[tuple[str, int], CatalogSeed]) -> list[str]:
+    """Catalog items of `juke:`/`spotify:` URIs into `found`; returns the error messages."""
+    errors = []
+    for uri in _clean(uris):
+        try:
+            resource_type, spotify_id = seed_uri_parse(uri)
+        except ValueError:
+            errors.append(
+                f"Invalid seed URI: '{uri}'. Use juke:artist:<spotify_id>, juke:album:<spotify_id> or "
+                "juke:track:<spotify_id>."
+            )
+            continue
+        item = _by_spotify_id(resource_type, spotify_id)
+        if item is None:
+            errors.append(f"Unknown seed: '{uri}' is not in the catalog.")
+        else:
+            found[(item.resource_type, item.item_id)] = item
+    return errors
+
+
+def _resolve_references(
+    requested: dict[str, Sequence[str]],
+    favourites: dict[str, list[str]],
+    found: dict[tuple[str, int], CatalogSeed],
+    result: SeedSet,
+) -> None:
+    """Names, ids and URIs of each type into `found`; what does not resolve is left for the engine by name."""
+    for resource_type in SEED_TYPES:
+        plural = PLURAL[resource_type]
+        for reference in _clean(requested[plural]):
+            item = catalog_reference_resolve(resource_type=resource_type, reference=reference)
+            if item is None:
+                result.names[plural].append(reference)  # the engine gets a chance to resolve it
+            else:
+                found[(item.resource_type, item.item_id)] = item
+        for reference in _clean(favourites[plural]):
+            item = catalog_reference_resolve(resource_type=resource_type, reference=reference)
+            if item is not None:
+                found[(item.resource_type, item.item_id)] = item
+            elif not URI_PATTERN.match(reference) and not LOOKS_LIKE_AN_ID.match(reference):
+                result.names[plural].append(reference)  # a favourite given by name; ids we don't have are dropped
+
+
+def _resolve_genres(genres: Iterable[str], model: MusicModel | None, result: SeedSet) -> None:
+    for genre in _clean(genres):
+        vector = model.genre_vector(genre) if model is not None else None
+        if vector is None:
+            result.names["genres"].append(genre)
+        else:
+            result.vectors.append(vector)
+            result.genre_seeds.append(genre)
+
+
+def _attach_vectors(result: SeedSet) -> None:
+    """Each resolved item's stored vector; an item not embedded yet is left to the engine by name."""
+    for resource_type in SEED_TYPES:
+        members = [item for item in result.items if item.resource_type == resource_type]
+        if not members:
+            continue
+        stored = embedding_vectors_get(resource_type=resource_type, item_ids=[item.item_id for item in members])
+        for item in members:
+            vector = stored.get(item.item_id)
+            if vector is None:
+                # Not embedded yet: let the engine try its name (it is still excluded from the results).
+                result.names[PLURAL[resource_type]].append(item.name)
+            else:
+                array = np.frombuffer(vector, dtype="<f4")
+                result.vectors.append(array)
+                result.item_vectors.append((item, array))
+
+
 def seeds_resolve(
     *,
     artists: Sequence[str] = (),
@@ -150,66 +215,18 @@ def seeds_resolve(
     errors: dict[str, list[str]] = {}
     result = SeedSet()
     found: dict[tuple[str, int], CatalogSeed] = {}
-
-    for uri in _clean(seeds):
-        try:
-            resource_type, spotify_id = seed_uri_parse(uri)
-        except ValueError:
-            errors.setdefault("seeds", []).append(
-                f"Invalid seed URI: '{uri}'. Use juke:artist:<spotify_id>, juke:album:<spotify_id> or "
-                "juke:track:<spotify_id>."
-            )
-            continue
-        item = _by_spotify_id(resource_type, spotify_id)
-        if item is None:
-            errors.setdefault("seeds", []).append(f"Unknown seed: '{uri}' is not in the catalog.")
-            continue
-        found[(item.resource_type, item.item_id)] = item
-
+    uri_errors = _resolve_uris(seeds, found)
+    if uri_errors:
+        errors["seeds"] = uri_errors
     favourites, unknown_profiles = _profile_favourites(_clean(profiles))
-    for username in unknown_profiles:
-        errors.setdefault("profiles", []).append(f"Unknown profile: '{username}'.")
+    if unknown_profiles:
+        errors["profiles"] = [f"Unknown profile: '{username}'." for username in unknown_profiles]
     if errors:
         raise SeedErrors(errors)
-
-    requested = {"artists": artists, "albums": albums, "tracks": tracks}
-    for resource_type in SEED_TYPES:
-        plural = PLURAL[resource_type]
-        explicit = _clean(requested[plural])
-        for reference in explicit:
-            item = catalog_reference_resolve(resource_type=resource_type, reference=reference)
-            if item is None:
-                result.names[plural].append(reference)  # the engine gets a chance to resolve it
-            else:
-                found[(item.resource_type, item.item_id)] = item
-        for reference in _clean(favourites[plural]):
-            item = catalog_reference_resolve(resource_type=resource_type, reference=reference)
-            if item is not None:
-                found[(item.resource_type, item.item_id)] = item
-            elif not URI_PATTERN.match(reference) and not LOOKS_LIKE_AN_ID.match(reference):
-                result.names[plural].append(reference)  # a favourite given by name; ids we don't have are dropped
-
-    for genre in _clean([*genres, *favourites["genres"]]):
-        vector = model.genre_vector(genre) if model is not None else None
-        if vector is None:
-            result.names["genres"].append(genre)
-        else:
-            result.vectors.append(vector)
-            result.genre_seeds.append(genre)
-
+    _resolve_references({"artists": artists, "albums": albums, "tracks": tracks}, favourites, found, result)
+    _resolve_genres([*genres, *favourites["genres"]], model, result)
     result.items = sorted(found.values(), key=lambda item: (item.resource_type, item.item_id))
-    for resource_type in SEED_TYPES:
-        members = [item for item in result.items if item.resource_type == resource_type]
-        if not members:
-            continue
-        stored = embedding_vectors_get(resource_type=resource_type, item_ids=[item.item_id for item in members])
-        for item in members:
-            vector = stored.get(item.item_id)
-            if vector is None:
-                # Not embedded yet: let the engine try its name (it is still excluded from the results).
-                result.names[PLURAL[resource_type]].append(item.name)
-            else:
-                result.vectors.append(np.frombuffer(vector, dtype="<f4"))
+    _attach_vectors(result)
     for kind in result.names:
         result.names[kind] = sorted(set(result.names[kind]))
     return result

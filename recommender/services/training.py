@@ -14,24 +14,18 @@ from django.utils import timezone
 
 from catalog.models import Artist, Genre, Track, TrackAudioFeatures
 from juke_ml.model import MusicModel, fit_model
+from recommender.errors import TrainingRefused
 from recommender.models import ModelArtifact
 from recommender.selectors import model_artifact_get_active
-from recommender.services.embeddings import (
-    AUDIO_FEATURE_FIELDS,
-    EmbeddingSyncResult,
-    ProgressFactory,
-    embeddings_sync,
-)
+from recommender.services.collaborative import collaborative_fit
+from recommender.services.embedding_store import EmbeddingSyncResult, ProgressFactory, embeddings_write
+from recommender.services.embeddings import AUDIO_FEATURE_FIELDS, WHOLE_CATALOG, embeddings_compute
 
 logger = logging.getLogger(__name__)
 
 MIN_TRAINING_TRACKS = 500
 MIN_GENRES = 10
 MAX_TOP_GENRE_SHARE = 0.5
-
-
-class TrainingRefused(Exception):
-    """The catalog cannot support a meaningful model (too small)."""
 
 
 @dataclass
@@ -81,19 +75,7 @@ def _payload_digest(payload: dict) -> str:
     return hashlib.sha1(json.dumps(content, sort_keys=True).encode("utf-8")).hexdigest()
 
 
-def model_retrain(*, dimension: int | None = None, progress: ProgressFactory | None = None) -> TrainingResult:
-    """Fit a new model on the catalog, make it the active artifact and re-embed the whole catalog.
-
-    Raises TrainingRefused under MIN_TRAINING_TRACKS tracks. Warnings (low genre diversity, few audio
-    features) are returned and logged.
-    """
-    track_count = Track.objects.count()
-    if track_count < MIN_TRAINING_TRACKS:
-        raise TrainingRefused(
-            f"The catalog has {track_count} tracks; training needs at least {MIN_TRAINING_TRACKS}. "
-            "Import more with `python manage.py import_catalog <file.csv>`."
-        )
-    dimension = dimension or settings.RECOMMENDER_VECTOR_DIM
+def _content_model(dimension: int, track_count: int) -> tuple[MusicModel, dict, list[str]]:
     tracks, artist_genres = _training_corpus()
     warnings = _diversity_warnings(artist_genres)
     model, metrics = fit_model(tracks=tracks, artist_genres=artist_genres, dimension=dimension, version="pending")
@@ -102,25 +84,51 @@ def model_retrain(*, dimension: int | None = None, progress: ProgressFactory | N
             f"Only {metrics['tracks_with_audio_features']} of {track_count} tracks have audio features; "
             "the others are embedded from their genres alone."
         )
+    return model, metrics, warnings
+
+
+def _activate(model: MusicModel, metrics: dict) -> tuple[ModelArtifact, MusicModel]:
+    """Store the model as the active artifact, unless the active one is the same model."""
     payload = model.to_payload()
     digest = _payload_digest(payload)
-    metrics["warnings"] = warnings
     metrics["payload_digest"] = digest
     active = model_artifact_get_active()
     if active is not None and active.metrics.get("payload_digest") == digest:
         # Same corpus, same model: keep the active version so unchanged vectors are not rewritten.
-        artifact = active
-        model = MusicModel.from_payload(active.payload)
         metrics["unchanged_model"] = True
-    else:
-        payload["version"] = f"juke-{timezone.now():%Y%m%d-%H%M%S}-{digest[:8]}"
-        model = MusicModel.from_payload(payload)
-        with transaction.atomic():
-            ModelArtifact.objects.filter(is_active=True).update(is_active=False)
-            artifact = ModelArtifact.objects.create(
-                version=model.version, dimension=dimension, payload=payload, metrics=metrics, is_active=True
-            )
-    embeddings = embeddings_sync(model=model, whole_catalog=True, progress=progress)
+        return active, MusicModel.from_payload(active.payload)
+    payload["version"] = f"juke-{timezone.now():%Y%m%d-%H%M%S}-{digest[:8]}"
+    model = MusicModel.from_payload(payload)
+    with transaction.atomic():
+        ModelArtifact.objects.filter(is_active=True).update(is_active=False)
+        artifact = ModelArtifact.objects.create(
+            version=model.version, dimension=model.dimension, payload=payload, metrics=metrics, is_active=True
+        )
+    return artifact, model
+
+
+def model_retrain(*, dimension: int | None = None, progress: ProgressFactory | None = None) -> TrainingResult:
+    """Fit a new model on the catalog, listens and likes, make it the active artifact and re-embed everything.
+
+    The content model (audio, genres) is fit first; with enough listens and likes, collaborative factors are
+    learned and become the deployed space (recommender.services.collaborative). Raises TrainingRefused under
+    MIN_TRAINING_TRACKS tracks. Warnings (low genre diversity, few audio features) are returned and logged.
+    """
+    track_count = Track.objects.count()
+    if track_count < MIN_TRAINING_TRACKS:
+        raise TrainingRefused(
+            f"The catalog has {track_count} tracks; training needs at least {MIN_TRAINING_TRACKS}. "
+            "Import more with `python manage.py import_catalog <file.csv>`."
+        )
+    content_model, metrics, warnings = _content_model(dimension or settings.RECOMMENDER_VECTOR_DIM, track_count)
+    content = embeddings_compute(model=content_model, scope=WHOLE_CATALOG, progress=progress)
+    fitted = collaborative_fit(content=content, content_dimension=content_model.dimension)
+    metrics["collaborative"] = fitted.metrics
+    metrics["warnings"] = warnings
+    payload = {**content_model.to_payload(), "collaborative": fitted.space.to_payload() if fitted.space else None}
+    artifact, model = _activate(MusicModel.from_payload(payload), metrics)
+    fitted.store_factors(model_version=model.version)
+    embeddings = embeddings_write(model=model, computed=content, progress=progress)
     artifact.metrics = {
         **metrics,
         "embeddings_changed": embeddings.changed,

@@ -15,8 +15,8 @@ from catalog.models import Artist, Genre, Track
 from juke_auth.models import JukeUser, MusicProfile
 from recommender.models import ModelArtifact
 from recommender.services.training import model_retrain
-from recommender.testing import demo_catalog_create
 from tests.plugins.engine_server import free_port, refresh_engine
+from tests.recommender_catalog import demo_catalog_create
 
 URL = "/api/v1/recommendations/"
 ME_URL = "/api/v1/recommendations/me/"
@@ -115,7 +115,8 @@ def test_me_without_favourites_is_400_with_a_clear_message(client, listener, fav
     assert response.status_code == 400
     assert response.json() == {
         "detail": "Your music profile has no favourite artists, albums, tracks or genres yet. "
-        "Add some to get recommendations."
+        "Add some to get recommendations.",
+        "code": "empty_profile",  # a domain error: core adds its code (issue 9)
     }
 
 

@@ -8,8 +8,8 @@ from django.core.management import CommandError, call_command
 from catalog.models import Artist
 from juke_auth.models import JukeUser, MusicProfile
 from recommender.services.training import model_retrain
-from recommender.testing import demo_catalog_create
 from tests.plugins.engine_server import refresh_engine
+from tests.recommender_catalog import demo_catalog_create
 
 
 def _run(*args) -> str:

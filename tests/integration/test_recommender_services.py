@@ -14,7 +14,7 @@ from recommender.services.embeddings import embeddings_sync, embeddings_sync_sta
 from recommender.services.seeds import SeedErrors, seeds_resolve
 from recommender.services.training import model_retrain
 from recommender.tasks import embed_stale_items, embed_tracks, ingest_audio_features
-from recommender.testing import DEMO_CSV, catalog_create_from_rows, demo_catalog_create, read_rows
+from tests.recommender_catalog import DEMO_CSV, catalog_create_from_rows, demo_catalog_create, read_rows
 
 pytestmark = pytest.mark.django_db
 

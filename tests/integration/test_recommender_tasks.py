@@ -7,7 +7,7 @@ from catalog.models import Track, TrackAudioFeatures
 from recommender.models import AlbumEmbedding, TrackEmbedding
 from recommender.services.training import model_retrain
 from recommender.tasks import embed_tracks
-from recommender.testing import demo_catalog_create
+from tests.recommender_catalog import demo_catalog_create
 
 
 def _vector(model, **lookup) -> np.ndarray:

@@ -1,9 +1,11 @@
 """Recommendations from the command line: `python manage.py recommend --seeds juke:artist:<id> [--offline]`."""
 
 from django.core.management.base import BaseCommand, CommandError
-from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.exceptions import APIException
 
+from core.errors import DomainError
 from juke_ml.query import DEFAULT_SEED_WEIGHT
+from recommender.errors import SeedErrors
 from recommender.services.recommendations import (
     RESOURCE_TYPES,
     recommendation_list,
@@ -53,9 +55,11 @@ class Command(BaseCommand):
             result = service(
                 **arguments, seed_weight=options["seed_weight"], limit=options["limit"], resource_types=resource_types
             )
-        except ValidationError as error:
-            raise CommandError(_error_text(error.detail)) from error
-        except APIException as error:
+        except SeedErrors as error:
+            raise CommandError(_error_text(error.errors)) from error
+        except DomainError as error:
+            raise CommandError(error.detail) from error
+        except APIException as error:  # the engine adapter's ServiceUnavailable / BadGateway
             raise CommandError(str(error.detail)) from error
 
         rows = [

@@ -9,10 +9,15 @@ from __future__ import annotations
 import csv
 import tempfile
 from collections.abc import Iterable, Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from django.utils import timezone
+
 from catalog.models import Track, TrackAudioFeatures
+from catalog.services.import_csv import catalog_import_csv
+from listening.models import Listen
 
 FEATURES = TrackAudioFeatures.REQUIRED_FEATURES
 
@@ -25,8 +30,6 @@ def read_rows(path: str | Path, limit: int | None = None) -> list[dict[str, str]
 
 def catalog_create_from_rows(rows: Iterable[Mapping[str, Any]], *, with_audio_features: bool = True) -> dict[str, int]:
     """Import spotify_songs-style rows through the catalog's real importer (`import_catalog`); returns counts."""
-    from catalog.services.import_csv import catalog_import_csv
-
     rows = [dict(row) for row in rows]
     if not with_audio_features:
         for row in rows:
@@ -48,3 +51,25 @@ def demo_catalog_create(*, step: int = 3, with_audio_features: bool = True) -> d
     """Every `step`-th row of the demo catalog (spread over all its genres), written to the database."""
     rows = read_rows(DEMO_CSV)[::step]
     return catalog_create_from_rows(rows, with_audio_features=with_audio_features)
+
+
+def listens_create(user, tracks: Iterable[Track], *, times: int = 1, days_ago: float = 1.0) -> int:
+    """`times` listens of each track by `user`, `days_ago` days ago (an hour apart), as a scrobbler would send."""
+    start = timezone.now() - timedelta(days=days_ago)
+    rows = []
+    for position, track in enumerate(tracks):
+        artist = track.artists.first()
+        for repeat in range(times):
+            rows.append(
+                Listen(
+                    user=user,
+                    listened_at=start - timedelta(hours=position * times + repeat),
+                    track=track,
+                    artist_name=artist.name if artist else "",
+                    track_name=track.name,
+                    source="import",
+                    fingerprint=f"{track.id}-{repeat}",
+                )
+            )
+    Listen.objects.bulk_create(rows)
+    return len(rows)

@@ -1,0 +1,56 @@
+"""The recommender's domain errors (core.exceptions maps them to HTTP answers by kind)."""
+
+from __future__ import annotations
+
+from core.errors import DomainError, ErrorKind
+
+NO_SEED_MESSAGE = "Provide at least one artist, album, track, or genre."
+NOTHING_RESOLVED_MESSAGE = (
+    "None of the seeds matched the catalog or a known genre, so there is nothing to recommend from."
+)
+EMPTY_PROFILE_MESSAGE = (
+    "Your music profile has no favourite artists, albums, tracks or genres yet. Add some to get recommendations."
+)
+
+
+class SeedErrors(DomainError):
+    """Seeds the caller named explicitly but that are invalid or unknown: {field: [message, ...]}."""
+
+    default_code = "invalid_seeds"
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        self.errors = errors
+        field = next(iter(errors))
+        super().__init__(" ".join(errors[field]), field=field)
+
+
+class NothingToRecommendFrom(DomainError):
+    """No seed given, or none of them resolved to a vector."""
+
+    default_detail = NOTHING_RESOLVED_MESSAGE
+    default_code = "nothing_to_recommend_from"
+
+    def __init__(self, detail: str | None = None) -> None:
+        super().__init__(detail, field="non_field_errors")
+
+
+class EmptyProfile(DomainError):
+    """/recommendations/me/ for someone with no listens, likes or favourites."""
+
+    default_detail = EMPTY_PROFILE_MESSAGE
+    default_code = "empty_profile"
+
+
+class TrainingRefused(DomainError):
+    """The catalog cannot support a meaningful model (too small)."""
+
+    kind = ErrorKind.CONFLICT
+    default_code = "training_refused"
+
+
+class ItemNotFound(DomainError):
+    """No catalog item with this id."""
+
+    kind = ErrorKind.NOT_FOUND
+    default_detail = "Not found."
+    default_code = "not_found"

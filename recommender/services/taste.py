@@ -1,0 +1,160 @@
+"""A user's taste: one query vector from what they play (recent listens weigh more), like and name as favourites.
+
+With a collaborative model the vector is the user's ALS factor folded in from their items (the same normal
+equations training solves, juke_ml.collaborative.CollaborativeSpace.fold_in); with the content model alone it
+is the weighted mean direction of their items' vectors. Favourite genres pull it towards their genre vectors.
+A user with no listens and no likes has no taste vector yet: recommendations then come from the profile.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+from django.core.cache import cache
+from django.db.models import Count, Max
+from django.utils import timezone
+
+from juke_ml.collaborative import CollaborativeConfig, taste_vector
+from juke_ml.model import MusicModel
+from listening.models import Like, Listen
+from recommender.selectors import EMBEDDING_MODELS
+from recommender.services.collaborative import LIKE_WEIGHT
+from recommender.services.interactions import ItemKey, interactions_load
+from recommender.services.seeds import seeds_resolve
+
+CONFIG = CollaborativeConfig()
+CACHE_SECONDS = 3600
+OFTEN_PLAYS = 3  # "plays often": at least this many listens (all time)
+MAX_TASTE_ITEMS = 600  # the most weighted items a taste is built from (the fold-in is a 31 x 31 solve)
+GENRE_PULL = 0.5  # how far favourite genres pull the taste (against 1 for the played items)
+
+
+@dataclass(frozen=True)
+class TasteItem:
+    """One item a taste is made of."""
+
+    resource_type: str
+    item_id: int
+    spotify_id: str
+    name: str
+    weight: float
+    plays: int
+    vector: np.ndarray
+
+
+@dataclass
+class Taste:
+    vector: np.ndarray | None
+    items: list[TasteItem] = field(default_factory=list)
+    genres: list[tuple[str, np.ndarray]] = field(default_factory=list)
+
+    @property
+    def played_often(self) -> list[str]:
+        """Spotify ids of the items played at least OFTEN_PLAYS times, most played first."""
+        often = sorted((item for item in self.items if item.plays >= OFTEN_PLAYS), key=lambda item: -item.plays)
+        return [item.spotify_id for item in often]
+
+
+def confidence(weights: np.ndarray) -> np.ndarray:
+    """The training confidence of summed interaction weights (juke_ml.collaborative.confidence_matrix)."""
+    return 1.0 + CONFIG.alpha * np.log1p(np.clip(weights, 0.0, None))
+
+
+def _interaction_weights(user, now: datetime) -> tuple[dict[ItemKey, float], dict[ItemKey, int]]:
+    interactions = interactions_load(
+        now=now, half_life_days=CONFIG.half_life_days, like_weight=LIKE_WEIGHT, user_id=user.id
+    )
+    weights = {item: weight for (_, item), weight in interactions.weights.items()}
+    plays = {item: count for (_, item), count in interactions.plays.items()}
+    return weights, plays
+
+
+def _items(weights: dict[ItemKey, float], plays: dict[ItemKey, int]) -> list[TasteItem]:
+    """The most weighted items that have a stored vector, with their names and Spotify ids (one query per type)."""
+    top = sorted(weights, key=lambda key: -weights[key])[:MAX_TASTE_ITEMS]
+    items = []
+    for resource_type, embedding_model in EMBEDDING_MODELS.items():
+        ids = [item_id for kind, item_id in top if kind == resource_type]
+        if not ids:
+            continue
+        key = f"{resource_type}_id"
+        rows = embedding_model.objects.filter(**{f"{key}__in": ids}).values_list(
+            key, "vector", f"{resource_type}__spotify_id", f"{resource_type}__name"
+        )
+        for item_id, vector, spotify_id, name in rows:
+            weight, count = weights[(resource_type, item_id)], plays.get((resource_type, item_id), 0)
+            vector_array = np.frombuffer(bytes(vector), dtype="<f4")
+            items.append(TasteItem(resource_type, item_id, spotify_id, name, weight, count, vector_array))
+    return items
+
+
+def _favourites(user, model: MusicModel | None) -> tuple[list[TasteItem], list[tuple[str, np.ndarray]]]:
+    """The profile's favourites that resolve to catalog items (as likes) and genre vectors."""
+    if getattr(user, "music_profile", None) is None:
+        return [], []
+    seed_set = seeds_resolve(profiles=[user.username], model=model)
+    items = [
+        TasteItem(seed.resource_type, seed.item_id, seed.spotify_id, seed.name, LIKE_WEIGHT, 0, vector)
+        for seed, vector in seed_set.item_vectors
+    ]
+    genres = list(zip(seed_set.genre_seeds, seed_set.vectors[: len(seed_set.genre_seeds)], strict=True))
+    return items, genres
+
+
+def _items_vector(items: list[TasteItem], model: MusicModel | None) -> np.ndarray | None:
+    vectors = np.vstack([item.vector for item in items])
+    weights = np.asarray([item.weight for item in items])
+    if model is not None and model.collaborative is not None and vectors.shape[1] == model.dimension:
+        return model.collaborative.fold_in(vectors, confidence(weights))
+    return taste_vector(vectors, confidence(weights))
+
+
+def _cache_key(user, model: MusicModel | None) -> str:
+    """Changes whenever what the taste is built from changes: listens, likes, favourites or the model."""
+    listens = Listen.objects.filter(user_id=user.id).aggregate(count=Count("id"), last=Max("id"))
+    likes = Like.objects.filter(user_id=user.id).aggregate(count=Count("id"), last=Max("id"))
+    profile = getattr(user, "music_profile", None)
+    favourites = (
+        [profile.favorite_artists, profile.favorite_albums, profile.favorite_tracks, profile.favorite_genres]
+        if profile is not None
+        else []
+    )
+    state = json.dumps([listens, likes, favourites, model.version if model else None], sort_keys=True, default=str)
+    return f"taste:{user.id}:{hashlib.sha1(state.encode('utf-8')).hexdigest()}"
+
+
+def taste_get(*, user, model: MusicModel | None, now: datetime | None = None) -> Taste:
+    """The user's taste (see the module doc); `vector` is None until they have listened to or liked something.
+
+    Cached (CACHE_SECONDS) under a key that changes with their listens, likes, favourites and the model, so a
+    new listen is reflected at once; only the slow fade of older listens waits for the cache to expire.
+    """
+    if now is not None:
+        return _taste_build(user=user, model=model, now=now)
+    key = _cache_key(user, model)
+    taste = cache.get(key)
+    if taste is None:
+        taste = _taste_build(user=user, model=model, now=timezone.now())
+        cache.set(key, taste, CACHE_SECONDS)
+    return taste
+
+
+def _taste_build(*, user, model: MusicModel | None, now: datetime) -> Taste:
+    weights, plays = _interaction_weights(user, now)
+    played = _items(weights, plays)
+    if not played:
+        return Taste(vector=None)
+    favourite_items, genres = _favourites(user, model)
+    known = {(item.resource_type, item.item_id) for item in played}
+    items = played + [item for item in favourite_items if (item.resource_type, item.item_id) not in known]
+    vector = _items_vector(items, model)
+    if vector is not None and genres:
+        genre_direction = taste_vector(np.vstack([genre for _, genre in genres]), np.ones(len(genres)))
+        if genre_direction is not None:
+            vector = vector + GENRE_PULL * genre_direction
+            vector = vector / max(float(np.linalg.norm(vector)), 1e-12)
+    return Taste(vector=vector, items=items, genres=genres)
