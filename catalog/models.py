@@ -3,7 +3,7 @@
 `spotify_data` holds the Spotify fields the clients read, in the contract's compact shape
 (`type`, `uri`, `images` as URL strings, `followers`/`popularity` as ints, ...); `custom_data` is free.
 Artists imported from a CSV export have no Spotify id: they get a synthetic one, see
-`catalog.services.import_csv.synthetic_artist_id`.
+`catalog.services.csv_rows.synthetic_artist_id`.
 """
 
 from django.db import models

@@ -11,37 +11,9 @@ COUNT(*) over a large table is a sequential scan on PostgreSQL, so:
 
 from __future__ import annotations
 
-from django.db import connections
-
 from catalog.conf import catalog_setting
+from catalog.dialects import dialect_for
 from core.pagination import JukePagination
-
-
-def _estimated_rows(queryset) -> int | None:
-    connection = connections[queryset.db]
-    if connection.vendor != "postgresql":
-        return None
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [queryset.model._meta.db_table]
-        )
-        row = cursor.fetchone()
-    return int(row[0]) if row and row[0] is not None and row[0] >= 0 else None
-
-
-def _estimated_matches(queryset) -> int | None:
-    connection = connections[queryset.db]
-    if connection.vendor != "postgresql":
-        return None
-    sql, params = queryset.order_by().values("pk").query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
-        plan = cursor.fetchone()[0]
-    if isinstance(plan, str):
-        import json
-
-        plan = json.loads(plan)
-    return int(plan[0]["Plan"]["Plan Rows"])
 
 
 class CatalogPagination(JukePagination):
@@ -60,7 +32,7 @@ class CatalogPagination(JukePagination):
                 page_ids = sorted(ids)[self.offset : self.offset + self.limit]
                 # The selector's ordering (by id) and prefetches, without re-running the search.
                 return list(unfiltered().filter(pk__in=page_ids)) if page_ids else []
-            estimate = _estimated_matches(queryset)
+            estimate = dialect_for(queryset.db).estimated_matches(queryset)
             self.count = max(cap, estimate) if estimate is not None else cap
         else:
             self.count = self.get_count(queryset)
@@ -74,12 +46,12 @@ class CatalogPagination(JukePagination):
         threshold = catalog_setting("CATALOG_ESTIMATED_COUNT_THRESHOLD")
         cap = catalog_setting("CATALOG_COUNT_CAP")
         if not queryset.query.where:
-            estimate = _estimated_rows(queryset)
+            estimate = dialect_for(queryset.db).estimated_rows(queryset.model)
             if estimate is not None and estimate > threshold:
                 return estimate
             return queryset.order_by().count()
         exact = queryset.order_by()[: cap + 1].count()
         if exact <= cap:
             return exact
-        estimate = _estimated_matches(queryset)
+        estimate = dialect_for(queryset.db).estimated_matches(queryset)
         return max(cap, estimate) if estimate is not None else cap

@@ -101,7 +101,9 @@ def _list_responses(serializer_class, name: str):
         200: PolymorphicProxySerializer(
             component_name=f"{name}ListOrExternalPage", serializers=[paginated, external], resource_type_field_name=None
         ),
-        400: OpenApiResponse(description=f'Bad parameter, or external=true without q: {{"detail": "{SearchQueryMissing.default_detail}"}}'),
+        400: OpenApiResponse(
+            description=f'Bad parameter, or external=true without q: {{"detail": "{SearchQueryMissing.default_detail}"}}'
+        ),
         401: OpenApiResponse(description="Not signed in."),
         502: OpenApiResponse(description="Spotify answered with an error."),
         503: OpenApiResponse(description="Spotify unavailable or rate limiting."),

@@ -9,7 +9,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from catalog.models import Album, Artist, Genre, Track, TrackAudioFeatures
-from catalog.services.import_csv import catalog_import_csv, synthetic_artist_id
+from catalog.services.csv_rows import synthetic_artist_id
+from catalog.services.import_csv import catalog_import_csv
 
 pytestmark = pytest.mark.django_db
 
