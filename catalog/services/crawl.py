@@ -30,6 +30,7 @@ class CrawlResult:
     albums_skipped: int = 0
     tracks: int = 0
     failures: list[str] = field(default_factory=list)
+    track_ids: list[int] = field(default_factory=list, repr=False)  # stored this run (for their audio features)
 
 
 def _complete_album_ids(spotify_ids: list[str]) -> set[str]:
@@ -100,7 +101,7 @@ def _crawl_artist(*, client: SpotifyCatalogClient, artist_id: str, albums_per_ar
                 if not page.items or not page.has_next:
                     break
             # One transaction per album: its tracks land together, so "complete" is all or nothing.
-            tracks_upsert(tracks=tracks, album_pk=album_ids[album.id])
+            result.track_ids += tracks_upsert(tracks=tracks, album_pk=album_ids[album.id]).values()
             result.albums += 1
             result.tracks += len(tracks)
         except TRANSIENT_SPOTIFY_ERRORS:
