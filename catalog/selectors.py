@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 
-from catalog.models import Album, Artist, Genre, Track
+from catalog.models import Album, Artist, Genre, Track, TrackAudioFeatures
 
 
 def _id_or_spotify_id(value: str) -> Q:
@@ -81,6 +82,7 @@ def items_by_spotify_ids(*, model: type, spotify_ids: list[str]) -> list:
     return [items[spotify_id] for spotify_id in spotify_ids if spotify_id in items]
 
 
-def album_stored_track_count(*, album_spotify_id: str) -> int:
-    """How many of an album's tracks we already have."""
-    return Track.objects.filter(album__spotify_id=album_spotify_id).count()
+def catalog_tables_missing() -> list[str]:
+    """The catalog tables the database lacks (all of them before `migrate`), sorted."""
+    tables = {model._meta.db_table for model in (Genre, Artist, Album, Track, TrackAudioFeatures)}
+    return sorted(tables - set(connection.introspection.table_names()))

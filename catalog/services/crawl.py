@@ -15,7 +15,8 @@ from django.db.models import Count
 
 from catalog.models import Album
 from catalog.services.ingest import albums_upsert, artists_upsert, tracks_upsert
-from integrations.spotify.catalog import SpotifyAlbum, SpotifyCatalogClient, get_spotify_catalog_client
+from integrations.spotify.catalog import SpotifyCatalogClient, get_spotify_catalog_client
+from integrations.spotify.catalog_payloads import SpotifyAlbum
 from integrations.spotify.errors import TRANSIENT_SPOTIFY_ERRORS, SpotifyError
 
 logger = logging.getLogger(__name__)

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from catalog.errors import CatalogImportError
 from catalog.models import Album, Artist, Genre, Track, TrackAudioFeatures
+from catalog.selectors import catalog_tables_missing
 from catalog.services.csv_rows import (
     FEATURE_FIELDS,
     ParsedRow,
@@ -81,18 +82,6 @@ class TrackPlan:
     features: list[ParsedRow] = field(default_factory=list)
 
 
-def catalog_tables_check() -> None:
-    """Raise CatalogImportError when the database has not been migrated (no catalog tables)."""
-    missing = {model._meta.db_table for model in (Genre, Artist, Album, Track, TrackAudioFeatures)} - set(
-        connection.introspection.table_names()
-    )
-    if missing:
-        raise CatalogImportError(
-            f"The database {connection.settings_dict['NAME']} has no catalog tables ({', '.join(sorted(missing))}): "
-            "run `python manage.py migrate` first."
-        )
-
-
 class CatalogCsvImporter:
     """Imports one CSV file batch by batch; `on_progress(rows, bytes)` is called after each batch."""
 
@@ -110,7 +99,12 @@ class CatalogCsvImporter:
 
     def run(self, *, path: Path) -> ImportSummary:
         csv_file_check(path)
-        catalog_tables_check()
+        missing = catalog_tables_missing()
+        if missing:
+            raise CatalogImportError(
+                f"The database {connection.settings_dict['NAME']} has no catalog tables ({', '.join(missing)}): "
+                "run `python manage.py migrate` first."
+            )
         with path.open("rb") as handle:
             reader = csv.DictReader(self._text_lines(handle, path))
             header = [name.strip() for name in reader.fieldnames or []]

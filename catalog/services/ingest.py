@@ -14,7 +14,7 @@ from django.utils import timezone
 from catalog.dialects import BATCH_SIZE, dialect_for
 from catalog.models import Album, Artist, Genre, Track
 from catalog.services.dates import InvalidReleaseDate, release_date_parse
-from integrations.spotify.catalog import SpotifyAlbum, SpotifyArtist, SpotifyArtistRef, SpotifyTrack
+from integrations.spotify.catalog_payloads import SpotifyAlbum, SpotifyArtist, SpotifyArtistRef, SpotifyTrack
 
 ALBUM_TYPES = {choice.lower(): choice for choice in Album.AlbumType.values}
 

@@ -3,7 +3,7 @@
 import pytest
 
 from catalog.models import Album, Artist, Genre, Track
-from spotify_stub.catalog_routes import universe
+from spotify_stub.catalog_universe import universe
 from tests.factories_catalog import *  # noqa: F403 - fixtures: client_signed_in
 
 pytestmark = pytest.mark.django_db

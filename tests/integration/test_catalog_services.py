@@ -9,7 +9,7 @@ from catalog.services.crawl import catalog_crawl
 from catalog.tasks import crawl_catalog, refresh_featured_genres, sync_spotify_genres
 from integrations.spotify.catalog import SpotipyCatalogClient
 from integrations.spotify.errors import SpotifyNotFound, SpotifyUnavailable
-from spotify_stub.catalog_routes import GENRES, universe
+from spotify_stub.catalog_universe import GENRES, universe
 
 pytestmark = pytest.mark.django_db
 

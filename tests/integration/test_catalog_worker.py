@@ -7,7 +7,7 @@ from celery.result import AsyncResult
 
 from catalog.models import Album, Artist, Genre, Track
 from settings.celery import app
-from spotify_stub.catalog_routes import GENRES, universe
+from spotify_stub.catalog_universe import GENRES, universe
 from tests.factories_catalog import *  # noqa: F403 - fixtures: admin_client, client_signed_in
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
