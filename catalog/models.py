@@ -26,6 +26,11 @@ class CatalogItem(models.Model):
 
     @property
     def uri(self) -> str:
+        """Juke's URI of the item, `juke:<type>:<spotify_id>`: what recommendation seeds accept."""
+        return f"juke:{self._meta.model_name}:{self.spotify_id}"
+
+    @property
+    def spotify_uri(self) -> str:
         return self.spotify_data.get("uri") or f"spotify:{self._meta.model_name}:{self.spotify_id}"
 
 

@@ -1,5 +1,5 @@
-"""Catalog representations (API_CONTRACT.md 5 and 9.6): every item carries `id` and `pk`, its relations
-as absolute URLs, and tracks carry `album_link`, `album_name` and `artist_names`."""
+"""Catalog representations (API_CONTRACT.md 5 and 9.6): every item carries `id` and `pk`, its Juke `uri`,
+its relations as absolute URLs, and tracks carry `album_link`, `album_name` and `artist_names`."""
 
 from __future__ import annotations
 
@@ -26,6 +26,11 @@ class CatalogItemSerializer(serializers.ModelSerializer):
     basename = ""
     pk = serializers.IntegerField(source="id", read_only=True)
     url = serializers.SerializerMethodField()
+    uri = serializers.CharField(
+        read_only=True,
+        help_text="Juke URI, `juke:<type>:<spotify_id>`: use it as a recommendation seed. "
+        "Spotify's own URI stays in `spotify_data.uri`.",
+    )
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, obj) -> str:
@@ -37,7 +42,7 @@ class CatalogItemSerializer(serializers.ModelSerializer):
 
     class Meta:
         fields = [
-            "id", "pk", "url", "spotify_id", "name", "created_at", "modified_at",
+            "id", "pk", "url", "uri", "spotify_id", "name", "created_at", "modified_at",
             "spotify_data", "custom_data", "images",
         ]  # fmt: skip
         read_only_fields = fields

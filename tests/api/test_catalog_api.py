@@ -269,3 +269,21 @@ def test_a_track_without_album_name_or_artist_lists_and_shows_without_error(clie
     assert detail.status_code == 200
     body = detail.json()
     assert (body["album"], body["album_name"], body["artist_names"]) == (None, "", "")
+
+
+@pytest.mark.parametrize("resource", ["genres", "artists", "albums", "tracks"])
+def test_every_catalog_item_carries_its_juke_uri_beside_spotifys(client_signed_in, catalog, resource):
+    item = client_signed_in.get(f"/api/v1/{resource}/").json()["results"][0]
+    detail = client_signed_in.get(f"/api/v1/{resource}/{item['id']}/").json()
+
+    kind = resource[:-1]
+    assert item["uri"] == detail["uri"] == f"juke:{kind}:{item['spotify_id']}"
+    assert item["spotify_data"].get("uri", f"spotify:{kind}:{item['spotify_id']}").startswith("spotify:")
+
+
+def test_a_tracks_uri_round_trips_as_a_recommendation_seed(client_signed_in, catalog):
+    from recommender.services.seeds import seed_uri_parse
+
+    track = client_signed_in.get("/api/v1/tracks/").json()["results"][0]
+
+    assert seed_uri_parse(track["uri"]) == ("track", track["spotify_id"])
