@@ -13,6 +13,7 @@ from celery import shared_task
 from catalog.services.audio_features import audio_features_ingest
 from catalog.services.crawl import catalog_crawl
 from catalog.services.genres import featured_genres_refresh, genre_sync_from_spotify
+from core.task_status import task_progress_report
 from integrations.spotify.errors import TRANSIENT_SPOTIFY_ERRORS
 
 RETRY_POLICY = {
@@ -30,8 +31,9 @@ def sync_spotify_genres() -> dict:
     return asdict(genre_sync_from_spotify())
 
 
-@shared_task(name="catalog.tasks.crawl_catalog", **RETRY_POLICY)
+@shared_task(name="catalog.tasks.crawl_catalog", bind=True, **RETRY_POLICY)
 def crawl_catalog(
+    self,
     genres: list[str] | None = None,
     artist_ids: list[str] | None = None,
     artists_per_genre: int = 10,
@@ -39,7 +41,11 @@ def crawl_catalog(
 ) -> dict:
     """Crawl Spotify into the catalog, then queue the audio features of the tracks it stored."""
     result = catalog_crawl(
-        genres=genres, artist_ids=artist_ids, artists_per_genre=artists_per_genre, albums_per_artist=albums_per_artist
+        genres=genres,
+        artist_ids=artist_ids,
+        artists_per_genre=artists_per_genre,
+        albums_per_artist=albums_per_artist,
+        on_progress=lambda done, total: task_progress_report(self, done=done, total=total, unit="artists"),
     )
     if result.track_ids:
         ingest_audio_features.delay(result.track_ids)

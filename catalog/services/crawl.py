@@ -9,6 +9,7 @@ the crawl goes on; transient errors (rate limit, Spotify down) propagate so the 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db.models import Count
@@ -50,8 +51,12 @@ def catalog_crawl(
     artists_per_genre: int = 10,
     albums_per_artist: int = 20,
     client: SpotifyCatalogClient | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> CrawlResult:
-    """Crawl the given artists, or the top artists of seed genres, with their albums and tracks (calls Spotify)."""
+    """Crawl the given artists, or the top artists of seed genres, with their albums and tracks (calls Spotify).
+
+    `on_progress(artists done, artists in all)` is called after each artist.
+    """
     client = client or get_spotify_catalog_client()
     result = CrawlResult()
     artists = []
@@ -64,7 +69,7 @@ def catalog_crawl(
     artists = list({artist.id: artist for artist in artists}.values())
     artists_upsert(artists=artists)
     result.artists = len(artists)
-    for artist in artists:
+    for done, artist in enumerate(artists, start=1):
         try:
             _crawl_artist(client=client, artist_id=artist.id, albums_per_artist=albums_per_artist, result=result)
         except TRANSIENT_SPOTIFY_ERRORS:
@@ -72,6 +77,8 @@ def catalog_crawl(
         except SpotifyError as exc:
             result.failures.append(f"artist {artist.id}: {exc.message}")
             logger.warning("Crawl: artist %s failed: %s", artist.id, exc.message)
+        if on_progress:
+            on_progress(done, len(artists))
     return result
 
 

@@ -77,7 +77,9 @@ def test_crawl_command(capsys):
 
     call_command("crawl_catalog", "--artist", artist_id)
 
-    assert "Crawled 1 artists" in capsys.readouterr().out
+    output = capsys.readouterr()
+    assert "Crawled 1 artists" in output.out
+    assert output.err.startswith("Crawling the stub Spotify (SPOTIFY_USE_STUB_DATA is on)")
     assert Track.objects.exists()
 
 

@@ -104,3 +104,52 @@ def test_every_scheduled_task_exists_and_the_featured_genres_are_refreshed_on_be
 
     assert "catalog.tasks.refresh_featured_genres" in scheduled
     assert scheduled <= set(app.tasks)
+
+
+def _status(client, task_id, *, until, timeout=60):
+    deadline = time.monotonic() + timeout
+    seen = []
+    while time.monotonic() < deadline:
+        body = client.get(f"/api/v1/tasks/{task_id}/").json()
+        seen.append(body["state"])
+        if until(body):
+            return body, seen
+        time.sleep(0.1)
+    raise AssertionError(f"task {task_id} never got there; states seen: {sorted(set(seen))}")
+
+
+def test_an_admin_follows_the_genre_refresh_to_its_result(celery_worker, admin_client):
+    task_id = admin_client.post("/api/v1/genres/refresh/").json()["task_id"]
+
+    body, _ = _status(admin_client, task_id, until=lambda body: body["state"] == "SUCCESS")
+
+    assert body == {
+        "id": task_id,
+        "state": "SUCCESS",
+        "progress": None,
+        "result": {"total": len(GENRES), "created": len(GENRES), "source": "genre-seeds"},
+        "error": None,
+    }
+
+
+def test_a_crawl_reports_its_progress_then_its_result(celery_worker, admin_client):
+    celery_worker.stop()
+    celery_worker.env["SPOTIFY_STUB_LATENCY_SECONDS"] = "0.1"
+    celery_worker.start()
+    task = celery_worker.send("catalog.tasks.crawl_catalog", genres=["jazz"], artists_per_genre=3, albums_per_artist=2)
+
+    running, _ = _status(admin_client, task.id, until=lambda body: body["state"] in ("PROGRESS", "SUCCESS"))
+    done, _ = _status(admin_client, task.id, until=lambda body: body["state"] == "SUCCESS")
+
+    assert running["progress"] == {"done": running["progress"]["done"], "total": 3, "unit": "artists"}
+    assert 1 <= running["progress"]["done"] <= 3
+    assert done["result"]["artists"] == 3 and done["progress"] is None
+
+
+def test_a_failed_job_shows_its_error(celery_worker, admin_client):
+    task = celery_worker.send("catalog.tasks.ingest_audio_features", ["not-an-id"])
+
+    body, _ = _status(admin_client, task.id, until=lambda body: body["state"] == "FAILURE")
+
+    assert body["result"] is None
+    assert body["error"].startswith("ValueError: ") and "not-an-id" in body["error"]
