@@ -1,4 +1,9 @@
-"""Limit/offset pagination for catalog lists that stays fast on a million rows.
+"""Pagination for catalog lists that stays fast on a million rows: limit/offset, or a keyset cursor.
+
+`?cursor=` (the `next` link of a cursor page; empty for the first page) pages by id: each page is
+`WHERE id > <last id> ORDER BY id LIMIT n`, an index range scan, so page 1,000 costs what page 1 costs.
+Offsets stay for the existing clients, up to CATALOG_MAX_OFFSET (deep OFFSET reads and drops every
+skipped row); a deeper offset is a 400 that points to the cursor.
 
 COUNT(*) over a large table is a sequential scan on PostgreSQL, so:
 - an unfiltered list on PostgreSQL reports the planner's estimate (pg_class.reltuples) once the table
@@ -11,18 +16,53 @@ COUNT(*) over a large table is a sequential scan on PostgreSQL, so:
 
 from __future__ import annotations
 
+import base64
+import binascii
+
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+
 from catalog.conf import catalog_setting
 from catalog.dialects import dialect_for
 from core.pagination import JukePagination
 
+MAX_OFFSET = 10_000
+BAD_CURSOR = "Invalid cursor: use the `next` link of the previous page (or an empty cursor for the first page)."
+
+
+def cursor_encode(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
+
+
+def cursor_decode(cursor: str) -> int:
+    """The last id of the previous page (0 for the first page); ValidationError for anything else."""
+    if not cursor:
+        return 0
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise ValidationError({"cursor": [BAD_CURSOR]}) from None
+    prefix, _, number = text.partition(":")
+    if prefix != "id" or not number.isascii() or not number.isdigit():
+        raise ValidationError({"cursor": [BAD_CURSOR]})
+    return int(number)
+
 
 class CatalogPagination(JukePagination):
+    cursor_query_param = "cursor"
+
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
+        self.cursor_mode = self.cursor_query_param in request.query_params
         self.limit = self.get_limit(request)
         if self.limit is None:
             return None
+        if self.cursor_mode:
+            return self._keyset_page(queryset, cursor_decode(request.query_params[self.cursor_query_param]))
         self.offset = self.get_offset(request)
+        if self.offset > MAX_OFFSET:
+            raise ValidationError({"offset": [f"At most {MAX_OFFSET}; page deeper with `cursor=` (keyset pages)."]})
         unfiltered = getattr(view, "selector", None)
         if queryset.query.where and unfiltered is not None:
             cap = catalog_setting("CATALOG_COUNT_CAP")
@@ -55,3 +95,27 @@ class CatalogPagination(JukePagination):
             return exact
         estimate = dialect_for(queryset.db).estimated_matches(queryset)
         return max(cap, estimate) if estimate is not None else cap
+
+    def _keyset_page(self, queryset, after_id: int) -> list:
+        page = list(queryset.filter(pk__gt=after_id).order_by("pk")[: self.limit + 1])
+        self.has_more = len(page) > self.limit
+        self.page = page[: self.limit]
+        return self.page
+
+    def get_paginated_response(self, data):
+        if not self.cursor_mode:
+            return super().get_paginated_response(data)
+        url = self.request.build_absolute_uri()
+        next_url = (
+            replace_query_param(
+                remove_query_param(url, "offset"), self.cursor_query_param, cursor_encode(self.page[-1].pk)
+            )
+            if self.has_more
+            else None
+        )
+        return Response({"next": next_url, "results": data})
+
+    def get_paginated_response_schema(self, schema):
+        described = super().get_paginated_response_schema(schema)
+        described["properties"]["next"]["description"] = "With `cursor=`: the next keyset page (no count, no previous)."
+        return described

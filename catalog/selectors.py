@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 
 from catalog.models import Album, Artist, Genre, Track, TrackAudioFeatures
 
@@ -63,12 +63,10 @@ def track_list(
                 artist__genres__in=Genre.objects.filter(_id_or_spotify_id(genre))
             ).values("track_id")
         )
+    # The album's artists are read only for tracks without artists of their own: TrackListSerializer loads them.
     return (
         queryset.select_related("album")
-        .prefetch_related(
-            Prefetch("artists", queryset=Artist.objects.order_by("id")),
-            Prefetch("album__artists", queryset=Artist.objects.order_by("id")),
-        )
+        .prefetch_related(Prefetch("artists", queryset=Artist.objects.order_by("id")))
         .order_by("id")
     )
 
@@ -86,3 +84,10 @@ def catalog_tables_missing() -> list[str]:
     """The catalog tables the database lacks (all of them before `migrate`), sorted."""
     tables = {model._meta.db_table for model in (Genre, Artist, Album, Track, TrackAudioFeatures)}
     return sorted(tables - set(connection.introspection.table_names()))
+
+
+def tracks_album_artists_load(*, tracks: list[Track]) -> None:
+    """Load the album artists of the tracks that have no artists of their own (one query, none if all have)."""
+    orphans = [track for track in tracks if track.album_id and not track.artists.all()]
+    if orphans:
+        prefetch_related_objects(orphans, Prefetch("album__artists", queryset=Artist.objects.order_by("id")))

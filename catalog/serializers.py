@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from catalog.models import Album, Artist, Genre, Track
+from catalog.selectors import tracks_album_artists_load
 
 _LIST_PATHS: dict[str, str] = {}
 
@@ -94,6 +95,13 @@ class AlbumSerializer(CatalogItemSerializer):
         read_only_fields = fields
 
 
+class TrackListSerializer(serializers.ListSerializer):
+    def to_representation(self, data):
+        tracks = list(data.all() if hasattr(data, "all") else data)
+        tracks_album_artists_load(tracks=tracks)
+        return super().to_representation(tracks)
+
+
 class TrackSerializer(CatalogItemSerializer):
     basename = "track"
     album = serializers.SerializerMethodField(help_text="Album URL.")
@@ -123,6 +131,7 @@ class TrackSerializer(CatalogItemSerializer):
 
     class Meta(CatalogItemSerializer.Meta):
         model = Track
+        list_serializer_class = TrackListSerializer
         fields = [
             *CatalogItemSerializer.Meta.fields,
             "track_number", "disc_number", "duration_ms", "explicit", "popularity",
