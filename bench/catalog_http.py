@@ -119,22 +119,6 @@ def run_client(args) -> None:
             print(json.dumps({"scenario": name, "server": label, **row}), flush=True)
 
 
-def machine() -> str:
-    model = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if "model name" in line
-        ),
-        "unknown CPU",
-    )
-    return f"{os.cpu_count()} cores, {model}"
-
-
-def load() -> str:
-    return " ".join(f"{value:.2f}" for value in os.getloadavg())
-
-
 def start_server(root: Path, env: dict, port: int, workers: int) -> subprocess.Popen:
     server = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "settings.wsgi:application", "-w", str(workers),
@@ -192,11 +176,13 @@ def main() -> None:
     if args.client:
         run_client(args)
         return
-    print(f"machine: {machine()}; load average at start: {load()}", flush=True)
+    sys.path.insert(0, str(ROOT))
+    from bench.machine import machine_header
+    from catalog.pagination import cursor_encode
+
+    print(machine_header(), flush=True)
     env = server_env(args.db)
     token, max_id = make_token(env)
-    sys.path.insert(0, str(ROOT))
-    from catalog.pagination import cursor_encode
 
     deep_cursor = cursor_encode(
         int(psql(args.db, f"select id from catalog_track order by id offset {DEEP_OFFSET - 1} limit 1"))
@@ -219,7 +205,7 @@ def main() -> None:
     print(f"catalog_track rows: {count}; gunicorn -w {args.workers} per server; client: {args.concurrency} threads, "
           f"{args.requests} requests per scenario and server (+10 warm-up), keep-alive")  # fmt: skip
     report([json.loads(line) for line in client.stdout.splitlines()])
-    print(f"\nload average at end: {load()}")
+    print(machine_header(end=True))
 
 
 if __name__ == "__main__":
