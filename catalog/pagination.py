@@ -19,11 +19,11 @@ from __future__ import annotations
 import base64
 import binascii
 
+from django.conf import settings
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from catalog.conf import catalog_setting
 from catalog.dialects import dialect_for
 from core.pagination import JukePagination
 
@@ -65,7 +65,7 @@ class CatalogPagination(JukePagination):
             raise ValidationError({"offset": [f"At most {MAX_OFFSET}; page deeper with `cursor=` (keyset pages)."]})
         unfiltered = getattr(view, "selector", None)
         if queryset.query.where and unfiltered is not None:
-            cap = catalog_setting("CATALOG_COUNT_CAP")
+            cap = settings.CATALOG_COUNT_CAP
             ids = list(queryset.order_by().values_list("pk", flat=True)[: cap + 1])
             if len(ids) <= cap:
                 self.count = len(ids)
@@ -83,8 +83,8 @@ class CatalogPagination(JukePagination):
         return list(queryset[self.offset : self.offset + self.limit])
 
     def get_count(self, queryset) -> int:
-        threshold = catalog_setting("CATALOG_ESTIMATED_COUNT_THRESHOLD")
-        cap = catalog_setting("CATALOG_COUNT_CAP")
+        threshold = settings.CATALOG_ESTIMATED_COUNT_THRESHOLD
+        cap = settings.CATALOG_COUNT_CAP
         if not queryset.query.where:
             estimate = dialect_for(queryset.db).estimated_rows(queryset.model)
             if estimate is not None and estimate > threshold:
