@@ -1,11 +1,14 @@
-"""HTTP latency of the catalog API on a large PostgreSQL catalog, through gunicorn.
+"""HTTP latency of the catalog API on a large PostgreSQL catalog, through gunicorn, old and new side by side.
 
-Starts gunicorn (2 workers, settings.base, DEBUG off) on 127.0.0.1 against the bench database,
-creates a bench user and token, then a separate load process (this script, `--client` mode, using
-keep-alive connections from N threads) sends a bounded number of requests per scenario and reports
-p50/p90/p99. Gunicorn is stopped at the end.
+Starts gunicorn (2 workers, settings.base, DEBUG off) on 127.0.0.1 against the bench database for this
+tree ("new") and, with `--old-root <checkout>`, a second one for another checkout ("old", e.g. main) on
+the same database; creates a bench user and token, then a separate load process (this script, `--client`
+mode, keep-alive connections from N threads) sends a bounded number of requests per scenario to each
+server in turn (old then new, scenario by scenario, so both see the same load) and reports p50/p90/p99
+and the new/old ratios. Page 1,000 is `offset=19980` on the old server and a keyset `cursor=` on the new.
+Prints the machine (cores, CPU model) and the load average at the start and the end.
 
-    .venv/bin/python bench/catalog_http.py --db juke_bench_catalog --requests 400 --concurrency 2
+    .venv/bin/python bench/catalog_http.py --db juke_bench_catalog --old-root /work/main --requests 300
 """
 
 import argparse
@@ -23,6 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PY = str(ROOT / ".venv/bin/python")
+DEEP_OFFSET = 19_980  # page 1,000 of 20
 WORDS = ["love", "night", "fire", "summer", "dance", "heart", "rain", "dream", "gold", "home", "sugar", "paradise"]
 
 
@@ -53,60 +57,106 @@ def make_token(env: dict) -> tuple[str, int]:
     return out[-2], int(out[-1])
 
 
-def run_client(args) -> None:
-    """Load-generator process: prints one JSON line of latencies (ms) per scenario."""
-    rng = random.Random(7)
-    scenarios = {
-        "GET /api/v1/tracks/?limit=20": lambda: "/api/v1/tracks/?limit=20",
-        "GET /api/v1/tracks/?limit=20&offset=<0..10000>": lambda: (
-            f"/api/v1/tracks/?limit=20&offset={rng.randrange(0, 10_000)}"
-        ),
-        "GET /api/v1/tracks/?q=<word>&limit=20": lambda: f"/api/v1/tracks/?q={rng.choice(WORDS)}&limit=20",
-        "GET /api/v1/tracks/?q=<rare word pair>&limit=20": lambda: (
-            f"/api/v1/tracks/?q={rng.choice(WORDS)}%20{rng.choice(WORDS)}&limit=20"
-        ),
-        "GET /api/v1/artists/?q=<word>&limit=20": lambda: f"/api/v1/artists/?q={rng.choice(WORDS)}&limit=20",
-        "GET /api/v1/tracks/<id>/": lambda: f"/api/v1/tracks/{rng.randrange(1, args.max_id)}/",
+def scenarios(args, label: str, rng: random.Random) -> dict:
+    """Scenario name -> path maker; page 1,000 is an offset on the old server, a keyset cursor on the new."""
+    deep = f"offset={DEEP_OFFSET}" if label == "old" else f"cursor={args.deep_cursor}"
+    return {
+        "tracks, page 1": lambda: "/api/v1/tracks/?limit=20",
+        "tracks, page 1,000": lambda: f"/api/v1/tracks/?limit=20&{deep}",
+        "tracks, offset <0..10000>": lambda: f"/api/v1/tracks/?limit=20&offset={rng.randrange(0, 10_000)}",
+        "tracks, q=<word>": lambda: f"/api/v1/tracks/?q={rng.choice(WORDS)}&limit=20",
+        "tracks, q=<two words>": lambda: f"/api/v1/tracks/?q={rng.choice(WORDS)}%20{rng.choice(WORDS)}&limit=20",
+        "artists, q=<word>": lambda: f"/api/v1/artists/?q={rng.choice(WORDS)}&limit=20",
+        "track detail": lambda: f"/api/v1/tracks/{rng.randrange(1, args.max_id)}/",
     }
-    headers = {"Authorization": f"Token {args.token}", "Accept": "application/json"}
-    for name, make_path in scenarios.items():
-        paths = [make_path() for _ in range(args.requests)]
-        latencies: list[float] = []
-        errors = []
-        lock = threading.Lock()
 
-        def worker(chunk, latencies=latencies, errors=errors, lock=lock):
-            connection = http.client.HTTPConnection("127.0.0.1", args.port, timeout=30)
-            for path in chunk:
-                started = time.perf_counter()
-                connection.request("GET", path, headers=headers)
-                response = connection.getresponse()
-                response.read()
-                elapsed = (time.perf_counter() - started) * 1000
-                with lock:
-                    (latencies if response.status == 200 else errors).append(
-                        elapsed if response.status == 200 else response.status
-                    )
-            connection.close()
 
-        # warm-up (not measured)
-        worker([make_path() for _ in range(10)])
-        latencies.clear()
-        threads = [
-            threading.Thread(target=worker, args=(paths[i :: args.concurrency],)) for i in range(args.concurrency)
-        ]
-        wall = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        wall = time.perf_counter() - wall
-        latencies.sort()
-        print(json.dumps({
-            "scenario": name, "n": len(latencies), "errors": errors[:5], "rps": len(latencies) / wall,
-            "p50": statistics.median(latencies), "p90": latencies[int(0.9 * (len(latencies) - 1))],
-            "p99": latencies[int(0.99 * (len(latencies) - 1))],
-        }), flush=True)  # fmt: skip
+def measure(port: int, token: str, paths: list[str], concurrency: int) -> dict:
+    headers = {"Authorization": f"Token {token}", "Accept": "application/json"}
+    latencies: list[float] = []
+    errors: list[int] = []
+    lock = threading.Lock()
+
+    def worker(chunk):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        for path in chunk:
+            started = time.perf_counter()
+            connection.request("GET", path, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            elapsed = (time.perf_counter() - started) * 1000
+            with lock:
+                (latencies if response.status == 200 else errors).append(
+                    elapsed if response.status == 200 else response.status
+                )
+        connection.close()
+
+    worker(paths[:10])  # warm-up (not measured)
+    latencies.clear()
+    threads = [threading.Thread(target=worker, args=(paths[10 + i :: concurrency],)) for i in range(concurrency)]
+    wall = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - wall
+    latencies.sort()
+    return {
+        "n": len(latencies), "errors": errors[:5], "rps": len(latencies) / wall,
+        "p50": statistics.median(latencies), "p90": latencies[int(0.9 * (len(latencies) - 1))],
+        "p99": latencies[int(0.99 * (len(latencies) - 1))],
+    }  # fmt: skip
+
+
+def run_client(args) -> None:
+    """Load-generator process: prints one JSON line of latencies (ms) per scenario and server."""
+    servers = [tuple(item.split("=")) for item in args.servers.split(",")]  # label=port
+    makers = {label: scenarios(args, label, random.Random(7)) for label, _ in servers}
+    for name in makers[servers[0][0]]:
+        for label, port in servers:
+            paths = [makers[label][name]() for _ in range(args.requests + 10)]
+            row = measure(int(port), args.token, paths, args.concurrency)
+            print(json.dumps({"scenario": name, "server": label, **row}), flush=True)
+
+
+def start_server(root: Path, env: dict, port: int, workers: int) -> subprocess.Popen:
+    server = subprocess.Popen(
+        [str(ROOT / ".venv/bin/gunicorn"), "settings.wsgi:application", "-w", str(workers),
+         "-b", f"127.0.0.1:{port}", "--log-level", "warning", "--keep-alive", "30"],
+        cwd=root, env=env, start_new_session=True,
+    )  # fmt: skip
+    for _ in range(150):
+        try:
+            http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/healthz")
+            break
+        except OSError:
+            time.sleep(0.2)
+    return server
+
+
+def psql(db: str, sql: str) -> str:
+    return subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", db, "-Atc", sql], capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def report(rows: list[dict]) -> None:
+    by = {(row["scenario"], row["server"]): row for row in rows}
+    names = list(dict.fromkeys(row["scenario"] for row in rows))
+    if any(row["server"] == "old" for row in rows):
+        print("\nRatios (old / new: above 1 = the new code is faster)")
+        print("| scenario | p50 old/new | p99 old/new |")
+        print("|---|---|---|")
+        for name in names:
+            old, new = by[(name, "old")], by[(name, "new")]
+            print(f"| {name} | {old['p50'] / new['p50']:.2f}x | {old['p99'] / new['p99']:.2f}x |")
+    print("\nOn this machine (ms)")
+    print("| scenario | server | n | req/s | p50 | p90 | p99 |")
+    print("|---|---|---|---|---|---|---|")
+    for row in rows:
+        errors = f" errors: {row['errors']}" if row["errors"] else ""
+        print(f"| {row['scenario']} | {row['server']} | {row['n']} | {row['rps']:.0f} | {row['p50']:.1f} | "
+              f"{row['p90']:.1f} | {row['p99']:.1f} |{errors}")  # fmt: skip
 
 
 def main() -> None:
@@ -116,47 +166,46 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--old-root", type=Path, help="A checkout of the old code (e.g. main) to run side by side.")
     parser.add_argument("--client", action="store_true")
+    parser.add_argument("--servers")
     parser.add_argument("--token")
+    parser.add_argument("--deep-cursor")
     parser.add_argument("--max-id", type=int, default=1_000_000)
     args = parser.parse_args()
     if args.client:
         run_client(args)
         return
+    sys.path.insert(0, str(ROOT))
+    from bench.machine import machine_header
+    from catalog.pagination import cursor_encode
+
+    print(machine_header(), flush=True)
     env = server_env(args.db)
     token, max_id = make_token(env)
-    server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "settings.wsgi:application", "-w", str(args.workers),
-         "-b", f"127.0.0.1:{args.port}", "--log-level", "warning", "--keep-alive", "30"],
-        cwd=ROOT, env=env, start_new_session=True,
-    )  # fmt: skip
+
+    deep_cursor = cursor_encode(
+        int(psql(args.db, f"select id from catalog_track order by id offset {DEEP_OFFSET - 1} limit 1"))
+    )
+    roots = [("old", args.old_root, args.port + 1)] if args.old_root else []
+    roots.append(("new", ROOT, args.port))
+    servers = {label: start_server(root, env, port, args.workers) for label, root, port in roots}
     try:
-        for _ in range(100):
-            try:
-                http.client.HTTPConnection("127.0.0.1", args.port, timeout=1).request("GET", "/healthz")
-                break
-            except OSError:
-                time.sleep(0.2)
-        count = subprocess.run(
-            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", args.db, "-Atc", "select count(*) from catalog_track"],
-            capture_output=True, text=True, check=True,
-        ).stdout.strip()  # fmt: skip
+        count = psql(args.db, "select count(*) from catalog_track")
         client = subprocess.run(
-            [PY, __file__, "--client", "--port", str(args.port), "--token", token, "--requests", str(args.requests),
-             "--concurrency", str(args.concurrency), "--max-id", str(max_id)],
+            [PY, __file__, "--client", "--servers", ",".join(f"{label}={port}" for label, _, port in roots),
+             "--token", token, "--requests", str(args.requests), "--concurrency", str(args.concurrency),
+             "--max-id", str(max_id), "--deep-cursor", deep_cursor],
             capture_output=True, text=True, check=True,
         )  # fmt: skip
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
-    print(f"catalog_track rows: {count}; gunicorn -w {args.workers}; client: {args.concurrency} threads, "
-          f"{args.requests} requests per scenario (+10 warm-up), keep-alive")  # fmt: skip
-    print(f"| {'scenario':<50} | {'n':>5} | {'req/s':>6} | {'p50 ms':>7} | {'p90 ms':>7} | {'p99 ms':>7} |")
-    print(f"|{'-' * 52}|{'-' * 7}|{'-' * 8}|{'-' * 9}|{'-' * 9}|{'-' * 9}|")
-    for line in client.stdout.splitlines():
-        row = json.loads(line)
-        print(f"| {row['scenario']:<50} | {row['n']:>5} | {row['rps']:>6.0f} | {row['p50']:>7.1f} | {row['p90']:>7.1f} | {row['p99']:>7.1f} |"
-              + (f" errors: {row['errors']}" if row["errors"] else ""))  # fmt: skip
+        for server in servers.values():
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
+    print(f"catalog_track rows: {count}; gunicorn -w {args.workers} per server; client: {args.concurrency} threads, "
+          f"{args.requests} requests per scenario and server (+10 warm-up), keep-alive")  # fmt: skip
+    report([json.loads(line) for line in client.stdout.splitlines()])
+    print(machine_header(end=True))
 
 
 if __name__ == "__main__":

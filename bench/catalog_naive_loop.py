@@ -25,8 +25,8 @@ from catalog.models import (  # noqa: E402
     Track,
     TrackAudioFeatures,  # noqa: E402
 )
+from catalog.services.csv_rows import FEATURE_FIELDS, synthetic_artist_id  # noqa: E402
 from catalog.services.dates import release_date_parse  # noqa: E402
-from catalog.services.import_csv import FEATURE_FIELDS, synthetic_artist_id  # noqa: E402
 
 
 def main() -> None:

@@ -1,8 +1,12 @@
 """Admin for the catalog: searchable by name and Spotify id, filterable, relations as raw ids (large tables)."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.urls import path, reverse
 
 from catalog.models import Album, Artist, Genre, Track, TrackAudioFeatures
+from catalog.services.tasks import genre_sync_enqueue
 
 
 class CatalogItemAdmin(admin.ModelAdmin):
@@ -14,7 +18,26 @@ class CatalogItemAdmin(admin.ModelAdmin):
 
 @admin.register(Genre)
 class GenreAdmin(CatalogItemAdmin):
+    """The genre list has a "Refresh genres" button: it queues the Spotify genre sync."""
+
     list_display = ["name", "spotify_id", "modified_at"]
+
+    def get_urls(self):
+        refresh = path("refresh/", self.admin_site.admin_view(self.refresh_view), name="catalog_genre_refresh")
+        return [refresh, *super().get_urls()]
+
+    def refresh_view(self, request):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        task_id = genre_sync_enqueue()
+        self.message_user(
+            request,
+            f"Genre refresh queued: task {task_id} (GET /api/v1/tasks/{task_id}/ shows when it is done).",
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse("admin:catalog_genre_changelist"))
 
 
 @admin.register(Artist)

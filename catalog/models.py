@@ -3,7 +3,7 @@
 `spotify_data` holds the Spotify fields the clients read, in the contract's compact shape
 (`type`, `uri`, `images` as URL strings, `followers`/`popularity` as ints, ...); `custom_data` is free.
 Artists imported from a CSV export have no Spotify id: they get a synthetic one, see
-`catalog.services.import_csv.synthetic_artist_id`.
+`catalog.services.csv_rows.synthetic_artist_id`.
 """
 
 from django.db import models
@@ -26,6 +26,11 @@ class CatalogItem(models.Model):
 
     @property
     def uri(self) -> str:
+        """Juke's URI of the item, `juke:<type>:<spotify_id>`: what recommendation seeds accept."""
+        return f"juke:{self._meta.model_name}:{self.spotify_id}"
+
+    @property
+    def spotify_uri(self) -> str:
         return self.spotify_data.get("uri") or f"spotify:{self._meta.model_name}:{self.spotify_id}"
 
 

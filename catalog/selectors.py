@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db import connection
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 
-from catalog.models import Album, Artist, Genre, Track
+from catalog.models import Album, Artist, Genre, Track, TrackAudioFeatures
 
 
 def _id_or_spotify_id(value: str) -> Q:
@@ -62,12 +63,10 @@ def track_list(
                 artist__genres__in=Genre.objects.filter(_id_or_spotify_id(genre))
             ).values("track_id")
         )
+    # The album's artists are read only for tracks without artists of their own: TrackListSerializer loads them.
     return (
         queryset.select_related("album")
-        .prefetch_related(
-            Prefetch("artists", queryset=Artist.objects.order_by("id")),
-            Prefetch("album__artists", queryset=Artist.objects.order_by("id")),
-        )
+        .prefetch_related(Prefetch("artists", queryset=Artist.objects.order_by("id")))
         .order_by("id")
     )
 
@@ -81,6 +80,14 @@ def items_by_spotify_ids(*, model: type, spotify_ids: list[str]) -> list:
     return [items[spotify_id] for spotify_id in spotify_ids if spotify_id in items]
 
 
-def album_stored_track_count(*, album_spotify_id: str) -> int:
-    """How many of an album's tracks we already have."""
-    return Track.objects.filter(album__spotify_id=album_spotify_id).count()
+def catalog_tables_missing() -> list[str]:
+    """The catalog tables the database lacks (all of them before `migrate`), sorted."""
+    tables = {model._meta.db_table for model in (Genre, Artist, Album, Track, TrackAudioFeatures)}
+    return sorted(tables - set(connection.introspection.table_names()))
+
+
+def tracks_album_artists_load(*, tracks: list[Track]) -> None:
+    """Load the album artists of the tracks that have no artists of their own (one query, none if all have)."""
+    orphans = [track for track in tracks if track.album_id and not track.artists.all()]
+    if orphans:
+        prefetch_related_objects(orphans, Prefetch("album__artists", queryset=Artist.objects.order_by("id")))

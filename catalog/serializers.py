@@ -1,5 +1,5 @@
-"""Catalog representations (API_CONTRACT.md 5 and 9.6): every item carries `id` and `pk`, its relations
-as absolute URLs, and tracks carry `album_link`, `album_name` and `artist_names`."""
+"""Catalog representations (API_CONTRACT.md 5 and 9.6): every item carries `id` and `pk`, its Juke `uri`,
+its relations as absolute URLs, and tracks carry `album_link`, `album_name` and `artist_names`."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from catalog.models import Album, Artist, Genre, Track
+from catalog.selectors import tracks_album_artists_load
 
 _LIST_PATHS: dict[str, str] = {}
 
@@ -26,6 +27,11 @@ class CatalogItemSerializer(serializers.ModelSerializer):
     basename = ""
     pk = serializers.IntegerField(source="id", read_only=True)
     url = serializers.SerializerMethodField()
+    uri = serializers.CharField(
+        read_only=True,
+        help_text="Juke URI, `juke:<type>:<spotify_id>`: use it as a recommendation seed. "
+        "Spotify's own URI stays in `spotify_data.uri`.",
+    )
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, obj) -> str:
@@ -37,7 +43,7 @@ class CatalogItemSerializer(serializers.ModelSerializer):
 
     class Meta:
         fields = [
-            "id", "pk", "url", "spotify_id", "name", "created_at", "modified_at",
+            "id", "pk", "url", "uri", "spotify_id", "name", "created_at", "modified_at",
             "spotify_data", "custom_data", "images",
         ]  # fmt: skip
         read_only_fields = fields
@@ -89,6 +95,13 @@ class AlbumSerializer(CatalogItemSerializer):
         read_only_fields = fields
 
 
+class TrackListSerializer(serializers.ListSerializer):
+    def to_representation(self, data):
+        tracks = list(data.all() if hasattr(data, "all") else data)
+        tracks_album_artists_load(tracks=tracks)
+        return super().to_representation(tracks)
+
+
 class TrackSerializer(CatalogItemSerializer):
     basename = "track"
     album = serializers.SerializerMethodField(help_text="Album URL.")
@@ -118,6 +131,7 @@ class TrackSerializer(CatalogItemSerializer):
 
     class Meta(CatalogItemSerializer.Meta):
         model = Track
+        list_serializer_class = TrackListSerializer
         fields = [
             *CatalogItemSerializer.Meta.fields,
             "track_number", "disc_number", "duration_ms", "explicit", "popularity",

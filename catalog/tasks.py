@@ -10,8 +10,10 @@ from dataclasses import asdict
 
 from celery import shared_task
 
+from catalog.services.audio_features import audio_features_ingest
 from catalog.services.crawl import catalog_crawl
 from catalog.services.genres import featured_genres_refresh, genre_sync_from_spotify
+from core.task_status import task_progress_report
 from integrations.spotify.errors import TRANSIENT_SPOTIFY_ERRORS
 
 RETRY_POLICY = {
@@ -29,19 +31,40 @@ def sync_spotify_genres() -> dict:
     return asdict(genre_sync_from_spotify())
 
 
-@shared_task(name="catalog.tasks.crawl_catalog", **RETRY_POLICY)
+@shared_task(name="catalog.tasks.crawl_catalog", bind=True, **RETRY_POLICY)
 def crawl_catalog(
+    self,
     genres: list[str] | None = None,
     artist_ids: list[str] | None = None,
     artists_per_genre: int = 10,
     albums_per_artist: int = 20,
 ) -> dict:
+    """Crawl Spotify into the catalog, then queue the audio features of the tracks it stored."""
     result = catalog_crawl(
-        genres=genres, artist_ids=artist_ids, artists_per_genre=artists_per_genre, albums_per_artist=albums_per_artist
+        genres=genres,
+        artist_ids=artist_ids,
+        artists_per_genre=artists_per_genre,
+        albums_per_artist=albums_per_artist,
+        on_progress=lambda done, total: task_progress_report(self, done=done, total=total, unit="artists"),
     )
-    return asdict(result)
+    if result.track_ids:
+        ingest_audio_features.delay(result.track_ids)
+    summary = asdict(result)
+    del summary["track_ids"]
+    return summary
 
 
 @shared_task(name="catalog.tasks.refresh_featured_genres", **RETRY_POLICY)
 def refresh_featured_genres() -> int:
+    """Rebuild the cached featured genres (on beat, and when a request finds the cache empty)."""
     return len(featured_genres_refresh())
+
+
+@shared_task(name="catalog.tasks.ingest_audio_features", **RETRY_POLICY)
+def ingest_audio_features(track_ids: list[int]) -> dict:
+    """Fetch the tracks' audio features from Spotify (where allowed).
+
+    The recommender's scheduled `embed_stale_items` re-embeds them: their features are newer than their embedding.
+    """
+    result = audio_features_ingest(track_ids=track_ids)
+    return {"status": result.status, "stored": len(result.stored), "missing": result.missing}

@@ -18,6 +18,7 @@ from rest_framework.permissions import IsAdminUser, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from catalog.errors import NotOnStreamingPlatform, SearchQueryMissing
 from catalog.models import Album, Artist, Genre, Track
 from catalog.pagination import CatalogPagination
 from catalog.selectors import album_list, artist_list, genre_list, track_list
@@ -33,13 +34,10 @@ from catalog.serializers import (
 from catalog.services.external import external_detail, external_search
 from catalog.services.genres import featured_genres_get
 from catalog.services.tasks import genre_sync_enqueue
-from integrations.spotify.errors import SpotifyError, api_error_for
 
 TRUE_VALUES = {"true", "1", "yes", "on"}
 FALSE_VALUES = {"false", "0", "no", "off", ""}
-MISSING_Q = "Missing search parameter 'q'."
 NUL_IN_PARAMETER = "Must not contain NUL characters."
-GENRES_NOT_EXTERNAL = "Service cannot satisfy request because it is not available through the Streaming Platform API."
 
 
 def external_requested(request) -> bool:
@@ -103,7 +101,9 @@ def _list_responses(serializer_class, name: str):
         200: PolymorphicProxySerializer(
             component_name=f"{name}ListOrExternalPage", serializers=[paginated, external], resource_type_field_name=None
         ),
-        400: OpenApiResponse(description=f'Bad parameter, or external=true without q: {{"detail": "{MISSING_Q}"}}'),
+        400: OpenApiResponse(
+            description=f'Bad parameter, or external=true without q: {{"detail": "{SearchQueryMissing.default_detail}"}}'
+        ),
         401: OpenApiResponse(description="Not signed in."),
         502: OpenApiResponse(description="Spotify answered with an error."),
         503: OpenApiResponse(description="Spotify unavailable or rate limiting."),
@@ -153,13 +153,8 @@ class CatalogViewSet(viewsets.ReadOnlyModelViewSet):
         params = ExternalSearchParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         query = params.validated_data.get("q", "")
-        if not query:
-            raise ValidationError({"detail": MISSING_Q})
         limit, offset = params.validated_data["limit"], params.validated_data["offset"]
-        try:
-            page = external_search(model=self.model, query=query, limit=limit, offset=offset)
-        except SpotifyError as exc:
-            raise api_error_for(exc) from exc
+        page = external_search(model=self.model, query=query, limit=limit, offset=offset)
         url = request.build_absolute_uri()
         next_offset = offset + limit
         has_next = next_offset < min(page.total, 1000)
@@ -184,10 +179,7 @@ class CatalogViewSet(viewsets.ReadOnlyModelViewSet):
         )
 
     def external_retrieve(self, request, spotify_id: str):
-        try:
-            item = external_detail(model=self.model, spotify_id=spotify_id)
-        except SpotifyError as exc:
-            raise api_error_for(exc) from exc
+        item = external_detail(model=self.model, spotify_id=spotify_id)
         return Response(self.get_serializer(item).data)
 
 
@@ -228,10 +220,10 @@ class GenreViewSet(CatalogViewSet):
     selector = staticmethod(genre_list)
 
     def external_list(self, request):
-        raise ValidationError({"detail": GENRES_NOT_EXTERNAL})
+        raise NotOnStreamingPlatform()
 
     def external_retrieve(self, request, spotify_id):
-        raise ValidationError({"detail": GENRES_NOT_EXTERNAL})
+        raise NotOnStreamingPlatform()
 
     @extend_schema(
         responses={200: FeaturedGenreSerializer(many=True)},

@@ -40,8 +40,12 @@ STATUS_BY_KIND = {
 
 
 def domain_error_response(exc: DomainError) -> Response:
-    """The HTTP answer for a domain error: its kind's status, `{detail, code, ...extra}` or `{field: [detail]}`."""
-    body = {exc.field: [exc.detail]} if exc.field else {"detail": exc.detail, "code": exc.code, **exc.extra}
+    """The HTTP answer for a domain error: its kind's status, `{detail, code?, ...extra}` or `{field: [detail]}`."""
+    if exc.field:
+        body = {exc.field: [exc.detail]}
+    else:
+        code = {"code": exc.code} if exc.code else {}  # an error may answer with `detail` only
+        body = {"detail": exc.detail, **code, **exc.extra}
     headers = {"Retry-After": str(max(1, round(exc.retry_after)))} if exc.retry_after else None
     return Response(body, status=STATUS_BY_KIND[exc.kind], headers=headers)
 

@@ -1,11 +1,12 @@
 from django.urls import NoReverseMatch, reverse
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAdminUser, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.health import health_report
+from core.task_status import task_status_get
 
 API_ROOT_ENTRIES = {
     "users": "user-list",
@@ -50,3 +51,21 @@ class ApiRootView(APIView):
             except NoReverseMatch:
                 continue
         return Response(links)
+
+
+class TaskStatusSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    state = serializers.CharField(help_text="PENDING (queued or unknown), STARTED, PROGRESS, RETRY, SUCCESS, FAILURE.")
+    progress = serializers.DictField(allow_null=True, help_text="While PROGRESS: {done, total, unit}.")
+    result = serializers.JSONField(allow_null=True, help_text="When SUCCESS: what the job returned.")
+    error = serializers.CharField(allow_null=True, help_text="When it failed: the error.")
+
+
+class TaskStatusView(APIView):
+    """Admin only: what became of a background job started from the API, the admin or a command."""
+
+    permission_classes = [IsAuthenticated, IsAdminUser]
+
+    @extend_schema(responses=TaskStatusSerializer)
+    def get(self, request, task_id):
+        return Response(TaskStatusSerializer(task_status_get(task_id=str(task_id))).data)

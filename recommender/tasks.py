@@ -2,8 +2,6 @@
 
 from celery import shared_task
 
-from integrations.spotify.errors import TRANSIENT_SPOTIFY_ERRORS
-from recommender.services.audio_features import audio_features_ingest
 from recommender.services.embeddings import embeddings_sync, embeddings_sync_stale
 
 
@@ -33,18 +31,3 @@ def embed_artists(artist_ids: list[int]) -> dict:
 def embed_stale_items() -> dict:
     """Embed catalog items that are new, changed since their embedding, or embedded by an older model."""
     return _summary(embeddings_sync_stale())
-
-
-@shared_task(
-    name="recommender.tasks.ingest_audio_features",
-    autoretry_for=TRANSIENT_SPOTIFY_ERRORS,
-    retry_backoff=True,
-    retry_jitter=True,
-    max_retries=5,
-)
-def ingest_audio_features(track_ids: list[int]) -> dict:
-    """Fetch the tracks' audio features from Spotify (where allowed), then re-embed the tracks that got some."""
-    result = audio_features_ingest(track_ids=track_ids)
-    if result.stored:
-        embed_tracks.delay(result.stored)
-    return {"status": result.status, "stored": len(result.stored), "missing": result.missing}

@@ -53,6 +53,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "catalog.tasks.sync_spotify_genres",
         "schedule": crontab(hour=3, minute=0),
     },
+    # Every 6 hours, rebuild the featured genres (cached 24 h) so no request waits for Spotify's 20 searches.
+    "refresh-featured-genres": {
+        "task": "catalog.tasks.refresh_featured_genres",
+        "schedule": crontab(hour="*/6", minute=15),
+    },
     # Every 10 minutes, embed catalog items that are new or changed since they were last embedded.
     "embed-stale-items": {
         "task": "recommender.tasks.embed_stale_items",

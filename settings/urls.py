@@ -14,5 +14,6 @@ urlpatterns = [
     path("api/v1/", include("juke_auth.urls")),
     path("api/v1/playback/", include("playback.urls")),
     path("api/v1/", include("catalog.urls")),
+    path("api/v1/", include("core.urls")),
     path("api/v1/", include("recommender.urls")),
 ]

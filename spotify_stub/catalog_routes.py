@@ -1,8 +1,6 @@
 """Stub Spotify catalog endpoints: search, artists, albums, tracks, genre seeds, categories, audio features.
 
-A fixed, deterministic universe (seeded RNG, built once per process): 240 artists across the genres
-below, each with 2-5 albums of 4-12 tracks. Ids are 22-character base62 strings derived from a hash,
-so every process (API, worker, tests) sees the same catalog. Search matches names (and
+They serve the fixed, deterministic universe of `spotify_stub.catalog_universe`. Search matches names (and
 `genre:"x"` filters) case-insensitively; a query that matches nothing gets a stable hash-ranked page,
 as Spotify's fuzzy search always returns something. Payloads follow the Web API's shapes.
 
@@ -19,149 +17,20 @@ import random
 import re
 import time
 from collections.abc import Callable
-from functools import cache
 
+from spotify_stub.catalog_universe import (
+    BASE62,
+    CATEGORIES,
+    GENRES,
+    HREF,
+    simple_album,
+    simple_track,
+    spotify_id_for,
+    universe,
+)
 from spotify_stub.transport import StubRequest, StubResponse, error, route
 
 API = "api.spotify.com"
-HREF = "https://api.spotify.com/v1"
-BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-
-GENRES = [
-    "hip-hop", "pop", "rock", "r&b", "electronic", "country", "jazz", "classical", "latin", "indie",
-    "metal", "reggae", "folk", "blues", "funk", "punk", "soul", "rap", "edm", "house", "dance pop",
-    "indie rock", "trap", "techno", "alternative", "k-pop", "ambient", "disco", "gospel", "grunge",
-]  # fmt: skip
-CATEGORIES = [
-    "Pop", "Hip-Hop", "Rock", "Latin", "Dance/Electronic", "Mood", "Indie", "Workout", "R&B", "Country",
-    "Chill", "Jazz", "Classical", "Metal", "Soul", "Punk", "Blues", "Reggae", "Folk & Acoustic", "Party",
-]  # fmt: skip
-FIRST = [
-    "Midnight", "Golden", "Electric", "Velvet", "Neon", "Silver", "Crimson", "Lunar", "Wild", "Echo",
-    "Paper", "Glass", "Northern", "Royal", "Static", "Honey", "Ocean", "Desert", "Broken", "Little",
-]  # fmt: skip
-SECOND = [
-    "Hearts", "Riders", "Lights", "Foxes", "Kings", "Dreamers", "Wolves", "Season", "Rivers", "Machines",
-    "Ghosts", "Sisters", "Parade", "Harbor", "Avenue", "Tigers", "Youth", "Radio", "Garden", "Club",
-]  # fmt: skip
-WORDS = [
-    "Love", "Night", "Fire", "Summer", "Dance", "Heart", "Rain", "Dream", "Gold", "Home", "Run", "Light",
-    "Blue", "Stay", "Wild", "Forever", "City", "Tonight", "Alone", "Highway", "Sugar", "Shadows", "Ocean",
-    "Faded", "Starboy", "Paradise", "Rebel", "Fever", "Memories", "Sunrise",
-]  # fmt: skip
-ARTIST_COUNT = 240
-
-
-def spotify_id_for(seed: str) -> str:
-    """A stable 22-character base62 id for a seed string."""
-    number = int.from_bytes(hashlib.sha256(seed.encode()).digest()[:17], "big")
-    chars = []
-    for _ in range(22):
-        number, digit = divmod(number, 62)
-        chars.append(BASE62[digit])
-    return "".join(chars)
-
-
-def _images(kind: str, spotify_id: str) -> list[dict]:
-    return [
-        {"url": f"https://i.scdn.co/image/stub-{kind}-{spotify_id}-{size}", "height": size, "width": size}
-        for size in (640, 300, 64)
-    ]
-
-
-def _simple_artist(artist: dict) -> dict:
-    return {key: artist[key] for key in ("id", "name", "type", "uri", "href", "external_urls")}
-
-
-def _simple_album(album: dict) -> dict:
-    return {key: value for key, value in album.items() if key not in ("tracks", "_track_ids", "popularity")}
-
-
-def _simple_track(track: dict) -> dict:
-    return {key: value for key, value in track.items() if key not in ("album", "popularity", "external_ids")}
-
-
-@cache
-def universe() -> dict[str, dict]:
-    """Every stub artist, album and track by id, plus the artists' album ids (built once per process)."""
-    rng = random.Random(20260124)
-    artists: dict[str, dict] = {}
-    albums: dict[str, dict] = {}
-    tracks: dict[str, dict] = {}
-    artist_albums: dict[str, list[str]] = {}
-    for number in range(ARTIST_COUNT):
-        genre = GENRES[number % len(GENRES)]
-        name = f"{FIRST[number % len(FIRST)]} {SECOND[(number * 7 + number // len(FIRST)) % len(SECOND)]}"
-        if number >= len(FIRST) * len(SECOND) // 2:
-            name += f" {number}"
-        artist_id = spotify_id_for(f"artist:{number}")
-        extra = rng.sample(GENRES, 2)
-        artists[artist_id] = {
-            "id": artist_id,
-            "name": name,
-            "type": "artist",
-            "uri": f"spotify:artist:{artist_id}",
-            "href": f"{HREF}/artists/{artist_id}",
-            "external_urls": {"spotify": f"https://open.spotify.com/artist/{artist_id}"},
-            "genres": list(dict.fromkeys([genre, *extra])),
-            "images": _images("artist", artist_id),
-            "popularity": rng.randint(20, 95),
-            "followers": {"href": None, "total": rng.randint(1_000, 5_000_000)},
-        }
-        artist_albums[artist_id] = []
-        for album_number in range(rng.randint(2, 5)):
-            album_id = spotify_id_for(f"album:{number}:{album_number}")
-            track_count = rng.randint(4, 12)
-            album_type = "single" if track_count < 6 else rng.choice(["album", "album", "compilation"])
-            year = rng.randint(1965, 2025)
-            precision = rng.choice(["day", "day", "day", "month", "year"])
-            release = {"day": f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"}.get(precision)
-            release = release or (f"{year}-{rng.randint(1, 12):02d}" if precision == "month" else str(year))
-            album = {
-                "id": album_id,
-                "name": f"{rng.choice(WORDS)} {rng.choice(WORDS)}",
-                "type": "album",
-                "album_type": album_type,
-                "album_group": album_type,
-                "uri": f"spotify:album:{album_id}",
-                "href": f"{HREF}/albums/{album_id}",
-                "external_urls": {"spotify": f"https://open.spotify.com/album/{album_id}"},
-                "total_tracks": track_count,
-                "release_date": release,
-                "release_date_precision": precision,
-                "images": _images("album", album_id),
-                "artists": [_simple_artist(artists[artist_id])],
-                "popularity": rng.randint(10, 90),
-                "_track_ids": [],
-            }
-            albums[album_id] = album
-            artist_albums[artist_id].append(album_id)
-            for track_number in range(1, track_count + 1):
-                track_id = spotify_id_for(f"track:{number}:{album_number}:{track_number}")
-                track_name = f"{rng.choice(WORDS)} {rng.choice(WORDS)}".strip()
-                tracks[track_id] = {
-                    "id": track_id,
-                    "name": track_name if rng.random() > 0.2 else f"{track_name} - Remix",
-                    "type": "track",
-                    "uri": f"spotify:track:{track_id}",
-                    "href": f"{HREF}/tracks/{track_id}",
-                    "external_urls": {"spotify": f"https://open.spotify.com/track/{track_id}"},
-                    "external_ids": {"isrc": f"STUB{number:04d}{album_number:02d}{track_number:03d}"},
-                    "track_number": track_number,
-                    "disc_number": 1,
-                    "duration_ms": rng.randint(95_000, 420_000),
-                    "explicit": rng.random() < 0.25,
-                    "popularity": rng.randint(0, 100),
-                    "preview_url": f"https://p.scdn.co/mp3-preview/stub-{track_id}",
-                    "is_local": False,
-                    "artists": [_simple_artist(artists[artist_id])],
-                    "album": None,
-                }
-                album["_track_ids"].append(track_id)
-    for album in albums.values():
-        for track_id in album["_track_ids"]:
-            tracks[track_id]["album"] = _simple_album(album)
-    return {"artists": artists, "albums": albums, "tracks": tracks, "artist_albums": artist_albums}
 
 
 def _latency() -> None:
@@ -235,7 +104,7 @@ def _lookup(kind: str, spotify_id: str) -> dict | StubResponse:
 
 def _full_album(album: dict, request: StubRequest | None = None) -> dict:
     everything = universe()
-    tracks = [_simple_track(everything["tracks"][track_id]) for track_id in album["_track_ids"]]
+    tracks = [simple_track(everything["tracks"][track_id]) for track_id in album["_track_ids"]]
     body = {key: value for key, value in album.items() if key != "_track_ids"}
     body["tracks"] = {
         "href": f"{album['href']}/tracks?offset=0&limit=50",
@@ -286,7 +155,7 @@ def search(request: StubRequest, match) -> StubResponse:
     for kind in kinds:
         matches = _search_matches(query, kind)
         if kind == "album":
-            matches = [_simple_album(album) for album in matches]
+            matches = [simple_album(album) for album in matches]
         page = _paging(request, matches, href=f"{HREF}/search", default_limit=20)
         if isinstance(page, StubResponse):
             return page
@@ -317,25 +186,9 @@ def artist_albums(request: StubRequest, match) -> StubResponse:
     if isinstance(item, StubResponse):
         return item
     everything = universe()
-    albums = [_simple_album(everything["albums"][album_id]) for album_id in everything["artist_albums"][item["id"]]]
+    albums = [simple_album(everything["albums"][album_id]) for album_id in everything["artist_albums"][item["id"]]]
     page = _paging(request, albums, href=f"{HREF}/artists/{item['id']}/albums")
     return page if isinstance(page, StubResponse) else StubResponse(200, page)
-
-
-@route("GET", API, r"/v1/artists/(?P<id>[^/]+)/top-tracks/?")
-@app_token_required
-def artist_top_tracks(request: StubRequest, match) -> StubResponse:
-    item = _lookup("artists", match["id"])
-    if isinstance(item, StubResponse):
-        return item
-    everything = universe()
-    tracks = [
-        everything["tracks"][track_id]
-        for album_id in everything["artist_albums"][item["id"]]
-        for track_id in everything["albums"][album_id]["_track_ids"]
-    ]
-    tracks.sort(key=lambda track: (-track["popularity"], track["id"]))
-    return StubResponse(200, {"tracks": tracks[:10]})
 
 
 @route("GET", API, r"/v1/albums/(?P<id>[^/]+)/?")
@@ -345,23 +198,13 @@ def album(request: StubRequest, match) -> StubResponse:
     return item if isinstance(item, StubResponse) else StubResponse(200, _full_album(item))
 
 
-@route("GET", API, r"/v1/albums/?")
-@app_token_required
-def several_albums(request: StubRequest, match) -> StubResponse:
-    ids = [value for value in request.query.get("ids", "").split(",") if value]
-    if not ids or len(ids) > 20:
-        return error(400, "Invalid ids")
-    albums = universe()["albums"]
-    return StubResponse(200, {"albums": [_full_album(albums[value]) if value in albums else None for value in ids]})
-
-
 @route("GET", API, r"/v1/albums/(?P<id>[^/]+)/tracks/?")
 @app_token_required
 def album_tracks(request: StubRequest, match) -> StubResponse:
     item = _lookup("albums", match["id"])
     if isinstance(item, StubResponse):
         return item
-    tracks = [_simple_track(universe()["tracks"][track_id]) for track_id in item["_track_ids"]]
+    tracks = [simple_track(universe()["tracks"][track_id]) for track_id in item["_track_ids"]]
     page = _paging(request, tracks, href=f"{HREF}/albums/{item['id']}/tracks")
     return page if isinstance(page, StubResponse) else StubResponse(200, page)
 
@@ -371,15 +214,6 @@ def album_tracks(request: StubRequest, match) -> StubResponse:
 def track(request: StubRequest, match) -> StubResponse:
     item = _lookup("tracks", match["id"])
     return item if isinstance(item, StubResponse) else StubResponse(200, item)
-
-
-@route("GET", API, r"/v1/tracks/?")
-@app_token_required
-def several_tracks(request: StubRequest, match) -> StubResponse:
-    ids = [value for value in request.query.get("ids", "").split(",") if value]
-    if not ids or len(ids) > 50:
-        return error(400, "Invalid ids")
-    return StubResponse(200, {"tracks": [universe()["tracks"].get(value) for value in ids]})
 
 
 @route("GET", API, r"/v1/recommendations/available-genre-seeds/?")

@@ -9,13 +9,15 @@ the crawl goes on; transient errors (rate limit, Spotify down) propagate so the 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db.models import Count
 
 from catalog.models import Album
 from catalog.services.ingest import albums_upsert, artists_upsert, tracks_upsert
-from integrations.spotify.catalog import SpotifyAlbum, SpotifyCatalogClient, get_spotify_catalog_client
+from integrations.spotify.catalog import SpotifyCatalogClient, get_spotify_catalog_client
+from integrations.spotify.catalog_payloads import SpotifyAlbum
 from integrations.spotify.errors import TRANSIENT_SPOTIFY_ERRORS, SpotifyError
 
 logger = logging.getLogger(__name__)
@@ -30,6 +32,7 @@ class CrawlResult:
     albums_skipped: int = 0
     tracks: int = 0
     failures: list[str] = field(default_factory=list)
+    track_ids: list[int] = field(default_factory=list, repr=False)  # stored this run (for their audio features)
 
 
 def _complete_album_ids(spotify_ids: list[str]) -> set[str]:
@@ -48,8 +51,12 @@ def catalog_crawl(
     artists_per_genre: int = 10,
     albums_per_artist: int = 20,
     client: SpotifyCatalogClient | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> CrawlResult:
-    """Crawl the given artists, or the top artists of seed genres, with their albums and tracks (calls Spotify)."""
+    """Crawl the given artists, or the top artists of seed genres, with their albums and tracks (calls Spotify).
+
+    `on_progress(artists done, artists in all)` is called after each artist.
+    """
     client = client or get_spotify_catalog_client()
     result = CrawlResult()
     artists = []
@@ -62,7 +69,7 @@ def catalog_crawl(
     artists = list({artist.id: artist for artist in artists}.values())
     artists_upsert(artists=artists)
     result.artists = len(artists)
-    for artist in artists:
+    for done, artist in enumerate(artists, start=1):
         try:
             _crawl_artist(client=client, artist_id=artist.id, albums_per_artist=albums_per_artist, result=result)
         except TRANSIENT_SPOTIFY_ERRORS:
@@ -70,6 +77,8 @@ def catalog_crawl(
         except SpotifyError as exc:
             result.failures.append(f"artist {artist.id}: {exc.message}")
             logger.warning("Crawl: artist %s failed: %s", artist.id, exc.message)
+        if on_progress:
+            on_progress(done, len(artists))
     return result
 
 
@@ -100,7 +109,7 @@ def _crawl_artist(*, client: SpotifyCatalogClient, artist_id: str, albums_per_ar
                 if not page.items or not page.has_next:
                     break
             # One transaction per album: its tracks land together, so "complete" is all or nothing.
-            tracks_upsert(tracks=tracks, album_pk=album_ids[album.id])
+            result.track_ids += tracks_upsert(tracks=tracks, album_pk=album_ids[album.id]).values()
             result.albums += 1
             result.tracks += len(tracks)
         except TRANSIENT_SPOTIFY_ERRORS:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from catalog.errors import SearchQueryMissing
 from catalog.models import Album, Artist, Track
 from catalog.selectors import items_by_spotify_ids
 from catalog.services.ingest import albums_upsert, artists_upsert, tracks_upsert
@@ -23,7 +24,12 @@ class ExternalPage:
 def external_search(
     *, model: type, query: str, limit: int, offset: int, client: SpotifyCatalogClient | None = None
 ) -> ExternalPage:
-    """Search Spotify for artists, albums or tracks and upsert the results (calls Spotify, writes rows)."""
+    """Search Spotify for artists, albums or tracks and upsert the results (calls Spotify, writes rows).
+
+    Raises SearchQueryMissing for a blank query, SpotifyError subclasses when Spotify fails.
+    """
+    if not query.strip():
+        raise SearchQueryMissing()
     client = client or get_spotify_catalog_client()
     page = client.search(kind=KINDS[model], query=query, limit=limit, offset=offset)
     _store(model=model, items=page.items)
@@ -35,6 +41,7 @@ def external_detail(*, model: type, spotify_id: str, client: SpotifyCatalogClien
     """Fetch one artist, album or track from Spotify, create or update our copy and return it (calls Spotify).
 
     Albums come with their tracks (track count and release date corrected); artists' genres are added.
+    Raises SpotifyNotFound for an unknown id, other SpotifyError subclasses when Spotify fails.
     """
     client = client or get_spotify_catalog_client()
     fetch = {Artist: client.get_artist, Album: client.get_album, Track: client.get_track}[model]

@@ -13,6 +13,7 @@ from django.core.cache import cache
 
 from catalog.models import Genre
 from catalog.services.ingest import genres_ensure
+from catalog.services.tasks import featured_genres_refresh_enqueue
 from integrations.spotify.catalog import SpotifyCatalogClient, get_spotify_catalog_client
 from integrations.spotify.errors import SpotifyError, SpotifyNotFound
 
@@ -140,11 +141,21 @@ def featured_genres_build(
 
 
 def featured_genres_get() -> list[dict]:
-    """The featured genres from the cache, building (and caching) them on a miss."""
+    """The featured genres from the cache (kept warm by beat's `refresh_featured_genres`).
+
+    On a miss the request does not search Spotify itself: it queues one refresh (enqueues a task) and
+    answers with what the cache holds then (eager Celery has just filled it), else the genres without artists.
+    """
     cached = cache.get(FEATURED_GENRES_CACHE_KEY)
     if cached is not None:
         return cached
-    return featured_genres_refresh()
+    featured_genres_refresh_enqueue()
+    return cache.get(FEATURED_GENRES_CACHE_KEY) or featured_genres_without_artists()
+
+
+def featured_genres_without_artists() -> list[dict]:
+    """The 20 featured genres in the contract's order, with no top artists yet."""
+    return [asdict(FeaturedGenre(id=key, name=name, spotify_id=seed)) for key, name, seed in FEATURED_GENRES]
 
 
 def featured_genres_refresh(*, budget_seconds: float | None = None) -> list[dict]:

@@ -11,11 +11,11 @@ from collections.abc import Iterable, Sequence
 from django.db import models, transaction
 from django.utils import timezone
 
+from catalog.dialects import BATCH_SIZE, dialect_for
 from catalog.models import Album, Artist, Genre, Track
 from catalog.services.dates import InvalidReleaseDate, release_date_parse
-from integrations.spotify.catalog import SpotifyAlbum, SpotifyArtist, SpotifyArtistRef, SpotifyTrack
+from integrations.spotify.catalog_payloads import SpotifyAlbum, SpotifyArtist, SpotifyArtistRef, SpotifyTrack
 
-BATCH_SIZE = 1000
 ALBUM_TYPES = {choice.lower(): choice for choice in Album.AlbumType.values}
 
 
@@ -25,28 +25,47 @@ def genre_spotify_id(name: str) -> str:
 
 
 def bulk_upsert(*, model: type[models.Model], rows: Sequence[models.Model], update_fields: list[str]) -> dict[str, int]:
-    """Insert or update `rows` by spotify_id in batches; returns {spotify_id: pk} for all of them."""
+    """Insert or update model instances by spotify_id; returns {spotify_id: pk} for all of them."""
     if not rows:
         return {}
     now = timezone.now()
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
     for row in rows:
-        row.modified_at = now
-    fields = [*update_fields, "modified_at"] if "modified_at" not in update_fields else update_fields
-    model.objects.bulk_create(
-        rows, batch_size=BATCH_SIZE, update_conflicts=True, unique_fields=["spotify_id"], update_fields=fields
+        row.created_at = row.modified_at = now  # created_at is not among the updated columns: a new row's only
+    names = dict.fromkeys([*update_fields, "modified_at"])
+    return rows_upsert(
+        model=model,
+        columns=[field.column for field in fields],
+        rows=[tuple(getattr(row, field.attname) for field in fields) for row in rows],
+        conflict="spotify_id",
+        update_columns=[model._meta.get_field(name).column for name in names],
     )
-    ids = {row.spotify_id: row.pk for row in rows if row.pk is not None}
-    missing = [row.spotify_id for row in rows if row.pk is None]
-    if missing:  # backends that cannot return ids from an upsert
-        ids.update(model.objects.filter(spotify_id__in=missing).values_list("spotify_id", "id"))
-    return ids
 
 
-def bulk_link(*, through: type[models.Model], pairs: Iterable[tuple[int, int]], left: str, right: str) -> None:
+def rows_upsert(
+    *,
+    model: type[models.Model],
+    columns: list[str],
+    rows: Sequence[tuple],
+    conflict: str,
+    update_columns: list[str],
+    returning: bool = True,
+) -> dict:
+    """Insert or update rows given as tuples of `columns` (JSON columns as Python values), keyed by the unique
+    column `conflict`; returns {conflict value: pk} when `returning`. The one bulk upsert of the catalog."""
+    return dialect_for().rows_upsert(
+        model=model, columns=columns, rows=rows, conflict=conflict, update_columns=update_columns, returning=returning
+    )
+
+
+def links_insert(*, through: type[models.Model], left: str, right: str, pairs: Iterable[tuple[int, int]]) -> None:
     """Add many-to-many links in bulk; existing links are left alone."""
-    rows = [through(**{f"{left}_id": a, f"{right}_id": b}) for a, b in set(pairs)]
-    if rows:
-        through.objects.bulk_create(rows, batch_size=BATCH_SIZE * 5, ignore_conflicts=True)
+    dialect_for().links_insert(through=through, columns=(f"{left}_id", f"{right}_id"), pairs=pairs)
+
+
+def rows_fetch(*, model: type[models.Model], key: str, values: Sequence, columns: list[str]) -> list[tuple]:
+    """`columns` of the rows whose column `key` is in `values`."""
+    return dialect_for().rows_fetch(model=model, key=key, values=values, columns=columns)
 
 
 def genres_ensure(*, names: Iterable[str]) -> dict[str, int]:
@@ -102,7 +121,7 @@ def artists_upsert(*, artists: Sequence[SpotifyArtist]) -> dict[str, int]:
         model=Artist, rows=rows, update_fields=["name", "images", "popularity", "followers", "spotify_data"]
     )
     genre_ids = genres_ensure(names=[name for artist in unique.values() for name in artist.genres])
-    bulk_link(
+    links_insert(
         through=Artist.genres.through,
         pairs=[
             (ids[artist.id], genre_ids[name.strip().lower()])
@@ -145,7 +164,7 @@ def albums_upsert(*, albums: Sequence[SpotifyAlbum]) -> dict[str, int]:
             "name", "album_type", "total_tracks", "release_date", "release_date_precision", "images", "spotify_data",
         ],
     )  # fmt: skip
-    bulk_link(
+    links_insert(
         through=Album.artists.through,
         pairs=[(ids[album.id], artist_ids[ref.id]) for album in unique.values() for ref in album.artists],
         left="album",
@@ -189,130 +208,10 @@ def tracks_upsert(*, tracks: Sequence[SpotifyTrack], album_pk: int | None = None
     if any(track.popularity is not None for track in unique.values()):
         update_fields.append("popularity")
     ids = bulk_upsert(model=Track, rows=rows, update_fields=update_fields)
-    bulk_link(
+    links_insert(
         through=Track.artists.through,
         pairs=[(ids[track.id], artist_ids[ref.id]) for track in unique.values() for ref in track.artists],
         left="track",
         right="artist",
     )
     return ids
-
-
-# --- Large batches (CSV import): PostgreSQL COPY into a temp table, then one INSERT ... ON CONFLICT ---------
-
-
-def _copy_into_temp(cursor, *, table: str, columns: list[str], rows: Sequence[tuple]) -> str:
-    temp = f"import_{table}"
-    column_list = ", ".join(f'"{column}"' for column in columns)
-    cursor.execute(f'DROP TABLE IF EXISTS "{temp}"')
-    cursor.execute(f'CREATE TEMP TABLE "{temp}" ON COMMIT DROP AS SELECT {column_list} FROM "{table}" WITH NO DATA')
-    with cursor.cursor.copy(f'COPY "{temp}" ({column_list}) FROM STDIN') as copy:
-        for row in rows:
-            copy.write_row(row)
-    return temp
-
-
-def rows_upsert(
-    *,
-    model: type[models.Model],
-    columns: list[str],
-    rows: Sequence[tuple],
-    conflict: str,
-    update_columns: list[str],
-    returning: bool = True,
-    json_serialised: bool = False,
-) -> dict[str, int]:
-    """Insert or update many rows given as tuples of `columns`, keyed by the unique column `conflict`.
-
-    On PostgreSQL the rows are COPY'd into a temp table and merged with one INSERT ... ON CONFLICT; elsewhere
-    bulk_create(update_conflicts=True). Returns {conflict value: pk} when `returning`. JSON columns take
-    Python values, or JSON text when `json_serialised` (the fast path for large batches).
-    """
-    if not rows:
-        return {}
-    from django.db import connection
-
-    json_columns = {field.column for field in model._meta.concrete_fields if isinstance(field, models.JSONField)} & set(
-        columns
-    )
-    indexes = [columns.index(column) for column in json_columns]
-    if connection.vendor == "postgresql":
-        import json
-
-        if indexes and not json_serialised:
-            rows = [
-                tuple(json.dumps(value) if index in indexes else value for index, value in enumerate(row))
-                for row in rows
-            ]
-        table = model._meta.db_table
-        with connection.cursor() as cursor:
-            temp = _copy_into_temp(cursor, table=table, columns=columns, rows=rows)
-            column_list = ", ".join(f'"{column}"' for column in columns)
-            updates = ", ".join(f'"{column}" = EXCLUDED."{column}"' for column in update_columns)
-            sql = (
-                f'INSERT INTO "{table}" ({column_list}) SELECT {column_list} FROM "{temp}" '
-                f'ON CONFLICT ("{conflict}") DO UPDATE SET {updates}'
-            )
-            if returning:
-                cursor.execute(f'{sql} RETURNING "{conflict}", "id"')
-                return dict(cursor.fetchall())
-            cursor.execute(sql)
-            return {}
-    if indexes and json_serialised:
-        import json
-
-        rows = [
-            tuple(json.loads(value) if index in indexes else value for index, value in enumerate(row)) for row in rows
-        ]
-    by_column = {field.column: field.name for field in model._meta.concrete_fields}
-    attnames = {field.column: field.attname for field in model._meta.concrete_fields}
-    objects = [model(**{attnames[column]: value for column, value in zip(columns, row, strict=True)}) for row in rows]
-    model.objects.bulk_create(
-        objects,
-        batch_size=BATCH_SIZE,
-        update_conflicts=True,
-        unique_fields=[by_column[conflict]],
-        update_fields=[by_column[column] for column in update_columns],
-    )
-    if not returning:
-        return {}
-    key = by_column[conflict]
-    values = [getattr(obj, conflict) for obj in objects]
-    return dict(model.objects.filter(**{f"{key}__in": values}).values_list(conflict, "id"))
-
-
-def links_insert(*, through: type[models.Model], left: str, right: str, pairs: Iterable[tuple[int, int]]) -> None:
-    """Add many-to-many links in bulk (COPY on PostgreSQL); existing links are left alone."""
-    pairs = list(set(pairs))
-    if not pairs:
-        return
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        bulk_link(through=through, pairs=pairs, left=left, right=right)
-        return
-    table = through._meta.db_table
-    columns = [f"{left}_id", f"{right}_id"]
-    with connection.cursor() as cursor:
-        temp = _copy_into_temp(cursor, table=table, columns=columns, rows=pairs)
-        cursor.execute(
-            f'INSERT INTO "{table}" ("{columns[0]}", "{columns[1]}") SELECT "{columns[0]}", "{columns[1]}" '
-            f'FROM "{temp}" ON CONFLICT DO NOTHING'
-        )
-
-
-def rows_fetch(*, model: type[models.Model], key: str, values: Sequence, columns: list[str]) -> list[tuple]:
-    """`columns` of the rows whose column `key` is in `values` (one `= ANY(array)` query on PostgreSQL)."""
-    if not values:
-        return []
-    from django.db import connection
-
-    if connection.vendor == "postgresql":
-        column_list = ", ".join(f'"{column}"' for column in columns)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f'SELECT {column_list} FROM "{model._meta.db_table}" WHERE "{key}" = ANY(%s)', [list(values)]
-            )
-            return cursor.fetchall()
-    names = {field.column: field.attname for field in model._meta.concrete_fields}
-    return list(model.objects.filter(**{f"{names[key]}__in": list(values)}).values_list(*[names[c] for c in columns]))

@@ -4,7 +4,7 @@ It wraps spotipy with app (client-credentials) auth. Every HTTP call goes throug
 `spotify_http_session()`, so stub mode (SPOTIFY_USE_STUB_DATA) runs this same code against the
 in-process stub. spotipy's own retries are off: we retry here, with backoff, on 429 (honouring
 `Retry-After`), 5xx, timeouts and connection errors, and map every failure to `integrations.spotify.errors`.
-Results are small dataclasses; nothing outside this module reads Spotify's JSON.
+Results are the small dataclasses of `catalog_payloads`, the only module that reads Spotify's JSON.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 import requests
@@ -22,6 +21,18 @@ from django.conf import settings
 from spotipy.cache_handler import MemoryCacheHandler
 from spotipy.oauth2 import SpotifyClientCredentials, SpotifyOauthError
 
+from integrations.spotify.catalog_payloads import (
+    PARSERS,
+    SpotifyAlbum,
+    SpotifyArtist,
+    SpotifyCategory,
+    SpotifyPage,
+    SpotifyTrack,
+    parse_album,
+    parse_artist,
+    parse_page,
+    parse_track,
+)
 from integrations.spotify.errors import (
     SpotifyAuthError,
     SpotifyBadGateway,
@@ -42,177 +53,17 @@ MAX_RETRY_AFTER_SECONDS = 30.0
 _TOKEN_CACHES: dict[tuple[bool, str], MemoryCacheHandler] = {}
 
 
-# --- Results -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SpotifyArtistRef:
-    """A simplified artist, as embedded in albums and tracks (id, name, uri only)."""
-
-    id: str
-    name: str
-    uri: str = ""
-
-
-@dataclass(frozen=True)
-class SpotifyArtist:
-    """A full artist object: `images` are URL strings largest first, `followers` is followers.total."""
-
-    id: str
-    name: str
-    uri: str
-    genres: list[str] = field(default_factory=list)
-    images: list[str] = field(default_factory=list)
-    popularity: int | None = None
-    followers: int | None = None
-
-
-@dataclass(frozen=True)
-class SpotifyAlbum:
-    """An album; `release_date` is Spotify's raw string (YYYY, YYYY-MM or YYYY-MM-DD) with its precision.
-
-    `tracks` is None for simplified albums (search results, an artist's albums, a track's album).
-    """
-
-    id: str
-    name: str
-    uri: str
-    album_type: str = "album"
-    total_tracks: int = 0
-    release_date: str = ""
-    release_date_precision: str = "day"
-    images: list[str] = field(default_factory=list)
-    artists: list[SpotifyArtistRef] = field(default_factory=list)
-    tracks: list[SpotifyTrack] | None = None
-    tracks_total: int | None = None
-
-
-@dataclass(frozen=True)
-class SpotifyTrack:
-    """A track; `album` is None for the simplified tracks of an album's track list."""
-
-    id: str
-    name: str
-    uri: str
-    track_number: int = 1
-    disc_number: int = 1
-    duration_ms: int = 0
-    explicit: bool = False
-    popularity: int | None = None
-    preview_url: str | None = None
-    album: SpotifyAlbum | None = None
-    artists: list[SpotifyArtistRef] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class SpotifyCategory:
-    id: str
-    name: str
-
-
-@dataclass(frozen=True)
-class SpotifyPage:
-    """One page of a Spotify paging object: `total` items exist, this page starts at `offset`."""
-
-    items: list
-    total: int
-    limit: int
-    offset: int
-
-    @property
-    def has_next(self) -> bool:
-        return self.offset + len(self.items) < self.total
-
-
 class SpotifyCatalogClient(Protocol):
     def search(self, *, kind: SearchKind, query: str, limit: int = 10, offset: int = 0) -> SpotifyPage: ...
     def get_artist(self, *, spotify_id: str) -> SpotifyArtist: ...
     def get_artists(self, *, spotify_ids: list[str]) -> list[SpotifyArtist]: ...
     def get_album(self, *, spotify_id: str) -> SpotifyAlbum: ...
-    def get_albums(self, *, spotify_ids: list[str]) -> list[SpotifyAlbum]: ...
     def get_track(self, *, spotify_id: str) -> SpotifyTrack: ...
-    def get_tracks(self, *, spotify_ids: list[str]) -> list[SpotifyTrack]: ...
     def get_artist_albums(self, *, spotify_id: str, limit: int = 50, offset: int = 0) -> SpotifyPage: ...
     def get_album_tracks(self, *, spotify_id: str, limit: int = 50, offset: int = 0) -> SpotifyPage: ...
     def get_genre_seeds(self) -> list[str]: ...
     def get_categories(self, *, limit: int = 50, offset: int = 0) -> SpotifyPage: ...
     def get_audio_features(self, *, spotify_ids: list[str]) -> list[dict | None]: ...
-
-
-# --- Parsing (the only place that knows Spotify's payloads) ---------------------------------------
-
-
-def _image_urls(images: Iterable[dict] | None) -> list[str]:
-    urls = [(image.get("width") or 0, image["url"]) for image in images or [] if image and image.get("url")]
-    return [url for _, url in sorted(urls, key=lambda pair: -pair[0])]
-
-
-def _artist_ref(data: dict) -> SpotifyArtistRef:
-    return SpotifyArtistRef(id=data["id"], name=data.get("name") or "", uri=data.get("uri") or "")
-
-
-def parse_artist(data: dict) -> SpotifyArtist:
-    return SpotifyArtist(
-        id=data["id"],
-        name=data.get("name") or "",
-        uri=data.get("uri") or f"spotify:artist:{data['id']}",
-        genres=list(data.get("genres") or []),
-        images=_image_urls(data.get("images")),
-        popularity=data.get("popularity"),
-        followers=(data.get("followers") or {}).get("total"),
-    )
-
-
-def parse_album(data: dict) -> SpotifyAlbum:
-    tracks_page = data.get("tracks")
-    tracks = None
-    tracks_total = None
-    if isinstance(tracks_page, dict):
-        tracks = [parse_track(item) for item in tracks_page.get("items") or [] if item and item.get("id")]
-        tracks_total = tracks_page.get("total")
-    return SpotifyAlbum(
-        id=data["id"],
-        name=data.get("name") or "",
-        uri=data.get("uri") or f"spotify:album:{data['id']}",
-        album_type=(data.get("album_type") or "album"),
-        total_tracks=data.get("total_tracks") or 0,
-        release_date=data.get("release_date") or "",
-        release_date_precision=data.get("release_date_precision") or "day",
-        images=_image_urls(data.get("images")),
-        artists=[_artist_ref(artist) for artist in data.get("artists") or [] if artist and artist.get("id")],
-        tracks=tracks,
-        tracks_total=tracks_total,
-    )
-
-
-def parse_track(data: dict) -> SpotifyTrack:
-    album = data.get("album")
-    return SpotifyTrack(
-        id=data["id"],
-        name=data.get("name") or "",
-        uri=data.get("uri") or f"spotify:track:{data['id']}",
-        track_number=data.get("track_number") or 1,
-        disc_number=data.get("disc_number") or 1,
-        duration_ms=data.get("duration_ms") or 0,
-        explicit=bool(data.get("explicit")),
-        popularity=data.get("popularity"),
-        preview_url=data.get("preview_url"),
-        album=parse_album(album) if isinstance(album, dict) and album.get("id") else None,
-        artists=[_artist_ref(artist) for artist in data.get("artists") or [] if artist and artist.get("id")],
-    )
-
-
-_PARSERS: dict[str, Callable[[dict], Any]] = {"artist": parse_artist, "album": parse_album, "track": parse_track}
-
-
-def _page(payload: dict, parse: Callable[[dict], Any]) -> SpotifyPage:
-    items = [parse(item) for item in payload.get("items") or [] if item and item.get("id")]
-    return SpotifyPage(
-        items=items,
-        total=int(payload.get("total") or len(items)),
-        limit=int(payload.get("limit") or len(items)),
-        offset=int(payload.get("offset") or 0),
-    )
 
 
 # --- The client ----------------------------------------------------------------------------------
@@ -302,7 +153,7 @@ class SpotipyCatalogClient:
             type=kind,
             limit=limit,
             offset=offset,
-            parse=lambda payload: _page(payload.get(f"{kind}s") or {}, _PARSERS[kind]),
+            parse=lambda payload: parse_page(payload.get(f"{kind}s") or {}, PARSERS[kind]),
         )
 
     def get_artist(self, *, spotify_id: str) -> SpotifyArtist:
@@ -325,33 +176,9 @@ class SpotipyCatalogClient:
         """One album with its first page of tracks (GET /v1/albums/{id})."""
         return self._call("album", self._spotify.album, spotify_id, parse=parse_album)
 
-    def get_albums(self, *, spotify_ids: list[str]) -> list[SpotifyAlbum]:
-        """Several albums, 20 per request (GET /v1/albums?ids=); unknown ids are left out."""
-        results = []
-        for chunk in _chunks(spotify_ids, 20):
-            results += self._call(
-                "albums",
-                self._spotify.albums,
-                chunk,
-                parse=lambda payload: [parse_album(item) for item in payload.get("albums") or [] if item],
-            )
-        return results
-
     def get_track(self, *, spotify_id: str) -> SpotifyTrack:
         """One track with its album and artists (GET /v1/tracks/{id})."""
         return self._call("track", self._spotify.track, spotify_id, parse=parse_track)
-
-    def get_tracks(self, *, spotify_ids: list[str]) -> list[SpotifyTrack]:
-        """Several tracks, 50 per request (GET /v1/tracks?ids=); unknown ids are left out."""
-        results = []
-        for chunk in _chunks(spotify_ids, 50):
-            results += self._call(
-                "tracks",
-                self._spotify.tracks,
-                chunk,
-                parse=lambda payload: [parse_track(item) for item in payload.get("tracks") or [] if item],
-            )
-        return results
 
     def get_artist_albums(self, *, spotify_id: str, limit: int = 50, offset: int = 0) -> SpotifyPage:
         """One page of an artist's albums and singles (GET /v1/artists/{id}/albums)."""
@@ -362,7 +189,7 @@ class SpotipyCatalogClient:
             include_groups="album,single,compilation",
             limit=limit,
             offset=offset,
-            parse=lambda payload: _page(payload, parse_album),
+            parse=lambda payload: parse_page(payload, parse_album),
         )
 
     def get_album_tracks(self, *, spotify_id: str, limit: int = 50, offset: int = 0) -> SpotifyPage:
@@ -373,7 +200,7 @@ class SpotipyCatalogClient:
             spotify_id,
             limit=limit,
             offset=offset,
-            parse=lambda payload: _page(payload, parse_track),
+            parse=lambda payload: parse_page(payload, parse_track),
         )
 
     def get_genre_seeds(self) -> list[str]:

@@ -269,3 +269,89 @@ def test_a_track_without_album_name_or_artist_lists_and_shows_without_error(clie
     assert detail.status_code == 200
     body = detail.json()
     assert (body["album"], body["album_name"], body["artist_names"]) == (None, "", "")
+
+
+@pytest.mark.parametrize("resource", ["genres", "artists", "albums", "tracks"])
+def test_every_catalog_item_carries_its_juke_uri_beside_spotifys(client_signed_in, catalog, resource):
+    item = client_signed_in.get(f"/api/v1/{resource}/").json()["results"][0]
+    detail = client_signed_in.get(f"/api/v1/{resource}/{item['id']}/").json()
+
+    kind = resource[:-1]
+    assert item["uri"] == detail["uri"] == f"juke:{kind}:{item['spotify_id']}"
+    assert item["spotify_data"].get("uri", f"spotify:{kind}:{item['spotify_id']}").startswith("spotify:")
+
+
+def test_a_tracks_uri_round_trips_as_a_recommendation_seed(client_signed_in, catalog):
+    from recommender.services.seeds import seed_uri_parse
+
+    track = client_signed_in.get("/api/v1/tracks/").json()["results"][0]
+
+    assert seed_uri_parse(track["uri"]) == ("track", track["spotify_id"])
+
+
+def test_track_search_takes_at_most_three_queries(client_signed_in, django_assert_max_num_queries):
+    genre = GenreFactory()
+    for number in range(30):
+        artist = ArtistFactory(genres=[genre])
+        TrackFactory(name=f"Night Drive {number}", album=AlbumFactory(artists=[artist]), artists=[artist])
+
+    # the matching ids (count and page), the page's tracks with their albums, their artists
+    with django_assert_max_num_queries(3):
+        response = client_signed_in.get("/api/v1/tracks/", {"q": "night drive", "limit": 20})
+
+    assert response.json()["count"] == 30 and len(response.json()["results"]) == 20
+
+
+def test_a_track_without_artists_still_names_its_albums_artists_in_a_list(client_signed_in, catalog):
+    body = client_signed_in.get("/api/v1/tracks/", {"q": "blue in green"}).json()
+
+    assert [item["artist_names"] for item in body["results"]] == ["Miles Davis"]
+
+
+def _walk(client, params):
+    seen, url, pages = [], "/api/v1/tracks/", 0
+    while url:
+        body = client.get(url, params if pages == 0 else None).json()
+        seen += [item["id"] for item in body["results"]]
+        url, pages = body["next"], pages + 1
+    return seen, pages
+
+
+def test_cursor_pages_walk_every_item_once_in_id_order(client_signed_in):
+    TrackFactory.create_batch(7)
+
+    by_cursor, pages = _walk(client_signed_in, {"cursor": "", "limit": 3})
+    by_offset, _ = _walk(client_signed_in, {"limit": 3})
+
+    assert by_cursor == by_offset == sorted(by_offset) and len(by_cursor) == 7
+    assert pages == 3
+
+
+def test_a_cursor_page_is_served_by_the_same_queries_however_deep(client_signed_in, django_assert_max_num_queries):
+    from catalog.pagination import cursor_encode
+
+    artist = ArtistFactory()
+    tracks = TrackFactory.create_batch(6, artists=[artist])
+
+    with django_assert_max_num_queries(2):  # the page (WHERE id > last ORDER BY id), its artists
+        deep = client_signed_in.get("/api/v1/tracks/", {"cursor": cursor_encode(tracks[3].pk), "limit": 1}).json()
+
+    assert [item["id"] for item in deep["results"]] == [tracks[4].pk]
+    assert set(deep) == {"next", "results"}
+
+
+@pytest.mark.parametrize("cursor", ["nonsense!", "aWQ6eA", "eDox"])  # not base64, "id:x", "x:1"
+def test_a_forged_cursor_is_a_400_that_says_where_cursors_come_from(client_signed_in, cursor):
+    response = client_signed_in.get("/api/v1/tracks/", {"cursor": cursor})
+
+    assert response.status_code == 400
+    assert "use the `next` link of the previous page" in response.json()["cursor"][0]
+
+
+def test_offsets_are_capped_and_point_to_the_cursor(client_signed_in):
+    assert client_signed_in.get("/api/v1/tracks/", {"offset": 10_000}).status_code == 200
+
+    response = client_signed_in.get("/api/v1/tracks/", {"offset": 10_001})
+
+    assert response.status_code == 400
+    assert response.json() == {"offset": ["At most 10000; page deeper with `cursor=` (keyset pages)."]}

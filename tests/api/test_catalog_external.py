@@ -3,7 +3,7 @@
 import pytest
 
 from catalog.models import Album, Artist, Genre, Track
-from spotify_stub.catalog_routes import universe
+from spotify_stub.catalog_universe import universe
 from tests.factories_catalog import *  # noqa: F403 - fixtures: client_signed_in
 
 pytestmark = pytest.mark.django_db
@@ -157,3 +157,11 @@ def test_external_detail_of_malformed_spotify_id_is_400(client_signed_in):
 
     assert response.status_code == 400
     assert isinstance(response.json()["detail"], str)
+
+
+def test_external_items_carry_the_juke_uri_and_keep_spotifys(client_signed_in):
+    body = client_signed_in.get("/api/v1/tracks/", {"external": "true", "q": "love", "limit": 2}).json()
+
+    for item in body["results"]:
+        assert item["uri"] == f"juke:track:{item['spotify_id']}"
+        assert item["spotify_data"]["uri"] == f"spotify:track:{item['spotify_id']}"

@@ -9,7 +9,7 @@ from catalog.services.crawl import catalog_crawl
 from catalog.tasks import crawl_catalog, refresh_featured_genres, sync_spotify_genres
 from integrations.spotify.catalog import SpotipyCatalogClient
 from integrations.spotify.errors import SpotifyNotFound, SpotifyUnavailable
-from spotify_stub.catalog_routes import GENRES, universe
+from spotify_stub.catalog_universe import GENRES, universe
 
 pytestmark = pytest.mark.django_db
 
@@ -77,7 +77,9 @@ def test_crawl_command(capsys):
 
     call_command("crawl_catalog", "--artist", artist_id)
 
-    assert "Crawled 1 artists" in capsys.readouterr().out
+    output = capsys.readouterr()
+    assert "Crawled 1 artists" in output.out
+    assert output.err.startswith("Crawling the stub Spotify (SPOTIFY_USE_STUB_DATA is on)")
     assert Track.objects.exists()
 
 

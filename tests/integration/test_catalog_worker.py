@@ -7,8 +7,8 @@ from celery.result import AsyncResult
 
 from catalog.models import Album, Artist, Genre, Track
 from settings.celery import app
-from spotify_stub.catalog_routes import GENRES, universe
-from tests.factories_catalog import *  # noqa: F403 - fixtures: admin_client
+from spotify_stub.catalog_universe import GENRES, universe
+from tests.factories_catalog import *  # noqa: F403 - fixtures: admin_client, client_signed_in
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -72,3 +72,84 @@ def test_a_crawl_killed_mid_way_and_run_again_ends_with_the_same_rows(celery_wor
     assert Track.objects.count() == len(expected[2])  # no duplicates
     for album in Album.objects.all():
         assert album.tracks.count() == album.total_tracks
+
+
+def test_a_cold_featured_genres_cache_answers_at_once_and_queues_one_refresh(celery_worker, client_signed_in, settings):
+    import responses
+    from django.core.cache import cache
+
+    from catalog.services.tasks import featured_genres_refresh_enqueue
+
+    cache.clear()
+    settings.SPOTIFY_USE_STUB_DATA = False  # any Spotify call made by the request itself would reach `responses`
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as spotify:
+        body = client_signed_in.get("/api/v1/genres/featured/").json()
+        assert len(spotify.calls) == 0  # no fan-out of 20 searches inside the request
+    assert [genre["id"] for genre in body][:3] == ["hiphop", "pop", "rock"] and len(body) == 20
+    assert all(genre["top_artists"] == [] for genre in body)
+    assert featured_genres_refresh_enqueue() is None  # the request queued one already
+
+    cache.clear()
+    task_id = featured_genres_refresh_enqueue()
+
+    assert AsyncResult(task_id, app=app).get(timeout=60) == 20  # the worker built all 20 (stub Spotify)
+    cache.clear()
+
+
+def test_every_scheduled_task_exists_and_the_featured_genres_are_refreshed_on_beat():
+    from django.conf import settings
+
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    app.loader.import_default_modules()  # what a worker does at start: every app's tasks module
+
+    assert "catalog.tasks.refresh_featured_genres" in scheduled
+    assert scheduled <= set(app.tasks)
+
+
+def _status(client, task_id, *, until, timeout=60):
+    deadline = time.monotonic() + timeout
+    seen = []
+    while time.monotonic() < deadline:
+        body = client.get(f"/api/v1/tasks/{task_id}/").json()
+        seen.append(body["state"])
+        if until(body):
+            return body, seen
+        time.sleep(0.1)
+    raise AssertionError(f"task {task_id} never got there; states seen: {sorted(set(seen))}")
+
+
+def test_an_admin_follows_the_genre_refresh_to_its_result(celery_worker, admin_client):
+    task_id = admin_client.post("/api/v1/genres/refresh/").json()["task_id"]
+
+    body, _ = _status(admin_client, task_id, until=lambda body: body["state"] == "SUCCESS")
+
+    assert body == {
+        "id": task_id,
+        "state": "SUCCESS",
+        "progress": None,
+        "result": {"total": len(GENRES), "created": len(GENRES), "source": "genre-seeds"},
+        "error": None,
+    }
+
+
+def test_a_crawl_reports_its_progress_then_its_result(celery_worker, admin_client):
+    celery_worker.stop()
+    celery_worker.env["SPOTIFY_STUB_LATENCY_SECONDS"] = "0.1"
+    celery_worker.start()
+    task = celery_worker.send("catalog.tasks.crawl_catalog", genres=["jazz"], artists_per_genre=3, albums_per_artist=2)
+
+    running, _ = _status(admin_client, task.id, until=lambda body: body["state"] in ("PROGRESS", "SUCCESS"))
+    done, _ = _status(admin_client, task.id, until=lambda body: body["state"] == "SUCCESS")
+
+    assert running["progress"] == {"done": running["progress"]["done"], "total": 3, "unit": "artists"}
+    assert 1 <= running["progress"]["done"] <= 3
+    assert done["result"]["artists"] == 3 and done["progress"] is None
+
+
+def test_a_failed_job_shows_its_error(celery_worker, admin_client):
+    task = celery_worker.send("catalog.tasks.ingest_audio_features", ["not-an-id"])
+
+    body, _ = _status(admin_client, task.id, until=lambda body: body["state"] == "FAILURE")
+
+    assert body["result"] is None
+    assert body["error"].startswith("ValueError: ") and "not-an-id" in body["error"]

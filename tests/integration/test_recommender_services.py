@@ -9,11 +9,10 @@ from django.core.management import CommandError, call_command
 from catalog.models import Album, Artist, Genre, Track, TrackAudioFeatures
 from juke_auth.models import JukeUser, MusicProfile
 from recommender.models import AlbumEmbedding, ArtistEmbedding, ModelArtifact, TrackEmbedding
-from recommender.services.audio_features import audio_features_ingest
 from recommender.services.embeddings import embeddings_sync, embeddings_sync_stale, model_get_active
 from recommender.services.seeds import SeedErrors, seeds_resolve
 from recommender.services.training import model_retrain
-from recommender.tasks import embed_stale_items, embed_tracks, ingest_audio_features
+from recommender.tasks import embed_stale_items, embed_tracks
 from tests.recommender_catalog import DEMO_CSV, catalog_create_from_rows, demo_catalog_create, read_rows
 
 pytestmark = pytest.mark.django_db
@@ -226,70 +225,6 @@ def test_profiles_favourites_become_seeds_in_every_accepted_form(trained):
     assert error.value.errors == {"profiles": ["Unknown profile: 'ghost'."]}
 
 
-# ---- audio features ingestion -------------------------------------------------------------------------
-
-
-class FakeAudioFeatures:
-    """Stands in for Spotify's audio-features endpoint (the outside boundary)."""
-
-    def __init__(self, *, refuse: bool = False):
-        self.refuse = refuse
-        self.calls: list[list[str]] = []
-
-    def get_audio_features(self, *, spotify_ids):
-        from integrations.spotify.errors import SpotifyAuthError
-
-        self.calls.append(list(spotify_ids))
-        if self.refuse:
-            raise SpotifyAuthError("Forbidden", status_code=403)
-        return [
-            None
-            if index == 0
-            else {
-                "danceability": 0.5,
-                "energy": 0.9,
-                "key": 2,
-                "loudness": -5.0,
-                "mode": 1,
-                "speechiness": 0.1,
-                "acousticness": 0.05,
-                "instrumentalness": 0.0,
-                "liveness": 0.1,
-                "valence": 0.4,
-                "tempo": 120.0,
-                "time_signature": 4,
-            }
-            for index, _ in enumerate(spotify_ids)
-        ]
-
-
-def test_audio_features_ingest_upserts_what_spotify_returns():
-    demo_catalog_create(step=100, with_audio_features=False)
-    track_ids = list(Track.objects.values_list("id", flat=True))
-    source = FakeAudioFeatures()
-    result = audio_features_ingest(track_ids=track_ids, source=source)
-    assert result.status == "ok"
-    assert result.missing == 1
-    assert len(result.stored) == len(track_ids) - 1
-    assert TrackAudioFeatures.objects.count() == len(track_ids) - 1
-    assert TrackAudioFeatures.objects.first().time_signature == 4
-
-
-def test_audio_features_ingest_reports_a_403_without_raising():
-    demo_catalog_create(step=100, with_audio_features=False)
-    result = audio_features_ingest(
-        track_ids=list(Track.objects.values_list("id", flat=True)), source=FakeAudioFeatures(refuse=True)
-    )
-    assert result.status == "forbidden"
-    assert not TrackAudioFeatures.objects.exists()
-
-
-def test_ingest_task_counts_the_tracks_spotify_has_no_features_for():
-    demo_catalog_create(step=100, with_audio_features=False)  # ids the stub Spotify does not know
-    summary = ingest_audio_features.delay(list(Track.objects.values_list("id", flat=True))).get()
-    assert summary == {"status": "ok", "stored": 0, "missing": Track.objects.count()}
-
-
 @pytest.mark.parametrize(
     "url",
     [
@@ -309,17 +244,3 @@ def test_admin_shows_an_embedding_vector(trained, admin_client):
     response = admin_client.get(f"/admin/recommender/trackembedding/{embedding.pk}/change/")
     assert response.status_code == 200
     assert f"{_vector(embedding)[0]:.3f}" in response.content.decode()
-
-
-def test_audio_features_ingest_through_the_spotify_adapter_stores_stub_features():
-    from catalog.services.external import external_search
-
-    external_search(model=Track, query="velvet", limit=3, offset=0)
-    tracks = list(Track.objects.filter(audio_features__isnull=True).values_list("id", flat=True))
-    assert tracks
-
-    result = audio_features_ingest(track_ids=tracks)
-
-    assert result.status == "ok"
-    assert sorted(result.stored) == sorted(tracks)
-    assert TrackAudioFeatures.objects.filter(track_id__in=tracks).count() == len(tracks)

@@ -17,7 +17,7 @@ def _vector(model, **lookup) -> np.ndarray:
 def test_recommender_tasks_are_routed_to_the_recommender_queue():
     from settings.celery import app
 
-    for name in ("embed_tracks", "embed_albums", "embed_artists", "embed_stale_items", "ingest_audio_features"):
+    for name in ("embed_tracks", "embed_albums", "embed_artists", "embed_stale_items"):
         route = app.amqp.router.route({}, f"recommender.tasks.{name}")
         assert route["queue"].name == "recommender"
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from catalog.services.import_csv import parse_row, synthetic_album_id, synthetic_artist_id
+from catalog.services.csv_rows import parse_row, synthetic_album_id, synthetic_artist_id
 
 TIDY = {
     "track_id": "6f807x0ima9a1j3VPbc7VN",

@@ -5,7 +5,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from catalog.services.import_csv import BATCH_ROWS, CsvLayoutError, catalog_import_csv
+from catalog.errors import CatalogImportError
+from catalog.services.import_csv import BATCH_ROWS, catalog_import_csv
 from catalog.services.search_indexes import catalog_tables_analyze, search_indexes_create, search_indexes_drop
 
 
@@ -37,19 +38,32 @@ class Command(BaseCommand):
         if not csv_path.is_file():
             raise CommandError(f"No such file: {csv_path}")
         show_progress = not no_progress and options.get("verbosity", 1) >= 1
-        bar = tqdm(unit=" rows", desc=csv_path.name, disable=not show_progress or None, file=self.stderr._out)
+        # Bytes read against the file's size: the bar knows its total, so it shows a percentage and an ETA.
+        bar = tqdm(
+            total=csv_path.stat().st_size,
+            unit="B",
+            unit_scale=True,
+            desc=csv_path.name,
+            disable=not show_progress or None,
+            file=self.stderr._out,
+        )
+
+        def progress(rows: int, bytes_read: int) -> None:
+            bar.set_postfix_str(f"{rows:,} rows", refresh=False)
+            bar.update(bytes_read - bar.n)
+
         if defer_search_indexes:
             search_indexes_drop()
         try:
-            summary = catalog_import_csv(
-                path=csv_path, batch_rows=batch_size, on_progress=lambda rows: bar.update(rows - bar.n)
-            )
-        except CsvLayoutError as exc:
-            raise CommandError(str(exc)) from exc
+            summary = catalog_import_csv(path=csv_path, batch_rows=batch_size, on_progress=progress)
+        except CatalogImportError as exc:
+            raise CommandError(exc.detail) from exc
         finally:
             bar.close()
             if defer_search_indexes and search_indexes_create():
                 self.stderr.write("Search indexes rebuilt.")
+        for warning in summary.warnings:
+            self.stderr.write(f"warning: {warning}")
         catalog_tables_analyze()
         for error in summary.errors[:max_errors_shown]:
             self.stderr.write(f"skipped {error}")

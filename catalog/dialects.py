@@ -1,0 +1,237 @@
+"""What the catalog does differently on PostgreSQL and on SQLite (the embedded default), in one place.
+
+Everything else in the catalog speaks the ORM. `dialect_for(alias)` returns the variant for a database:
+`PortableDialect` uses only the ORM and works on every backend; `PostgresDialect` replaces the slow or
+exact parts with PostgreSQL's own tools (COPY for large batches, `= ANY(array)` lookups, planner
+estimates instead of COUNT(*), trigram indexes, ANALYZE).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+
+from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
+from django.db.models import QuerySet
+
+BATCH_SIZE = 1000
+COPY_MIN_ROWS = 200  # below this, one INSERT ... ON CONFLICT beats COPY into a temp table and a merge
+TRIGRAM_TABLES = ("catalog_genre", "catalog_artist", "catalog_album", "catalog_track")
+LINK_TABLES = ("catalog_artist_genres", "catalog_album_artists", "catalog_track_artists")
+
+
+class PortableDialect:
+    """The ORM-only variant (SQLite and any other backend): exact counts, bulk_create upserts."""
+
+    def __init__(self, alias: str = DEFAULT_DB_ALIAS) -> None:
+        self.alias = alias
+
+    # --- Reads ---------------------------------------------------------------------------------
+
+    def estimated_rows(self, model: type[models.Model]) -> int | None:
+        """The planner's row count of the model's table, or None where there is no cheap estimate."""
+        return None
+
+    def estimated_matches(self, queryset: QuerySet) -> int | None:
+        """The planner's estimate of how many rows the queryset matches, or None."""
+        return None
+
+    def rows_fetch(self, *, model: type[models.Model], key: str, values: Sequence, columns: list[str]) -> list[tuple]:
+        """`columns` of the rows whose column `key` is in `values`."""
+        if not values:
+            return []
+        names = {field.column: field.attname for field in model._meta.concrete_fields}
+        queryset = model.objects.using(self.alias).filter(**{f"{names[key]}__in": list(values)})
+        return list(queryset.values_list(*[names[column] for column in columns]))
+
+    # --- Writes --------------------------------------------------------------------------------
+
+    def rows_upsert(
+        self,
+        *,
+        model: type[models.Model],
+        columns: list[str],
+        rows: Sequence[tuple],
+        conflict: str,
+        update_columns: list[str],
+        returning: bool = True,
+    ) -> dict:
+        """Insert or update rows (tuples of `columns`; JSON columns hold Python values) keyed by the unique
+        column `conflict`; returns {conflict value: pk} when `returning`."""
+        if not rows:
+            return {}
+        fields = {field.column: field for field in model._meta.concrete_fields}
+        objects = [
+            model(**{fields[column].attname: value for column, value in zip(columns, row, strict=True)}) for row in rows
+        ]
+        model.objects.using(self.alias).bulk_create(
+            objects,
+            batch_size=BATCH_SIZE,
+            update_conflicts=True,
+            unique_fields=[fields[conflict].name],
+            update_fields=[fields[column].name for column in update_columns],
+        )
+        if not returning:
+            return {}
+        key = fields[conflict].attname
+        ids = {getattr(obj, key): obj.pk for obj in objects if obj.pk is not None}
+        missing = [getattr(obj, key) for obj in objects if obj.pk is None]  # backends that return no ids
+        ids.update(self.rows_fetch(model=model, key=conflict, values=missing, columns=[conflict, "id"]))
+        return ids
+
+    def links_insert(self, *, through: type[models.Model], columns: tuple[str, str], pairs: Iterable[tuple]) -> None:
+        """Add many-to-many rows (pairs of ids for `columns`); existing ones are left alone."""
+        rows = [through(**dict(zip(columns, pair, strict=True))) for pair in set(pairs)]
+        if rows:
+            through.objects.using(self.alias).bulk_create(rows, batch_size=BATCH_SIZE * 5, ignore_conflicts=True)
+
+    # --- Maintenance ---------------------------------------------------------------------------
+
+    def search_indexes_drop(self) -> bool:
+        """Drop the name-search indexes before a bulk load; returns whether there were any to drop."""
+        return False
+
+    def search_indexes_create(self) -> bool:
+        """Create the name-search indexes if missing; returns whether this database has them."""
+        return False
+
+    def tables_analyze(self) -> None:
+        """Refresh the planner's statistics after a bulk load."""
+
+
+class PostgresDialect(PortableDialect):
+    """PostgreSQL: COPY for large batches, one-query lookups, planner estimates, trigram indexes."""
+
+    @property
+    def connection(self):
+        return connections[self.alias]
+
+    def estimated_rows(self, model: type[models.Model]) -> int | None:
+        with self.connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [model._meta.db_table])
+            row = cursor.fetchone()
+        return int(row[0]) if row and row[0] is not None and row[0] >= 0 else None
+
+    def estimated_matches(self, queryset: QuerySet) -> int | None:
+        sql, params = queryset.order_by().values("pk").query.sql_with_params()
+        with self.connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+            plan = cursor.fetchone()[0]
+        if isinstance(plan, str):
+            plan = json.loads(plan)
+        return int(plan[0]["Plan"]["Plan Rows"])
+
+    def rows_fetch(self, *, model: type[models.Model], key: str, values: Sequence, columns: list[str]) -> list[tuple]:
+        if not values:
+            return []
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                f'SELECT {_column_list(columns)} FROM "{model._meta.db_table}" WHERE "{key}" = ANY(%s)', [list(values)]
+            )
+            return cursor.fetchall()
+
+    def rows_upsert(
+        self,
+        *,
+        model: type[models.Model],
+        columns: list[str],
+        rows: Sequence[tuple],
+        conflict: str,
+        update_columns: list[str],
+        returning: bool = True,
+    ) -> dict:
+        if len(rows) < COPY_MIN_ROWS:
+            return super().rows_upsert(
+                model=model,
+                columns=columns,
+                rows=rows,
+                conflict=conflict,
+                update_columns=update_columns,
+                returning=returning,
+            )
+        rows = _json_as_text(model=model, columns=columns, rows=rows)
+        table = model._meta.db_table
+        updates = ", ".join(f'"{column}" = EXCLUDED."{column}"' for column in update_columns)
+        sql = (
+            f'INSERT INTO "{table}" ({_column_list(columns)}) SELECT {_column_list(columns)} FROM "{{temp}}" '
+            f'ON CONFLICT ("{conflict}") DO UPDATE SET {updates}'
+        )
+        with transaction.atomic(using=self.alias), self.connection.cursor() as cursor:
+            temp = _copy_into_temp(cursor, table=table, columns=columns, rows=rows)
+            if not returning:
+                cursor.execute(sql.format(temp=temp))
+                return {}
+            cursor.execute(f'{sql.format(temp=temp)} RETURNING "{conflict}", "id"')
+            return dict(cursor.fetchall())
+
+    def links_insert(self, *, through: type[models.Model], columns: tuple[str, str], pairs: Iterable[tuple]) -> None:
+        pairs = list(set(pairs))
+        if len(pairs) < COPY_MIN_ROWS:
+            super().links_insert(through=through, columns=columns, pairs=pairs)
+            return
+        table = through._meta.db_table
+        with transaction.atomic(using=self.alias), self.connection.cursor() as cursor:
+            temp = _copy_into_temp(cursor, table=table, columns=list(columns), rows=pairs)
+            cursor.execute(
+                f'INSERT INTO "{table}" ({_column_list(columns)}) SELECT {_column_list(columns)} FROM "{temp}" '
+                "ON CONFLICT DO NOTHING"
+            )
+
+    def search_indexes_drop(self) -> bool:
+        with self.connection.cursor() as cursor:
+            for table in TRIGRAM_TABLES:
+                cursor.execute(f'DROP INDEX IF EXISTS "{table}_name_trgm"')
+        return True
+
+    def search_indexes_create(self) -> bool:
+        with self.connection.cursor() as cursor:
+            if self.connection.in_atomic_block:  # deferred FK checks pending here would block CREATE INDEX
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+            for table in TRIGRAM_TABLES:
+                cursor.execute(
+                    f'CREATE INDEX IF NOT EXISTS "{table}_name_trgm" ON "{table}" '
+                    f'USING gin ((UPPER("name"::text)) gin_trgm_ops)'
+                )
+        return True
+
+    def tables_analyze(self) -> None:
+        if self.connection.in_atomic_block:  # ANALYZE inside a caller's transaction would hold its locks
+            return
+        with self.connection.cursor() as cursor:
+            for table in (*TRIGRAM_TABLES, *LINK_TABLES):
+                cursor.execute(f'ANALYZE "{table}"')
+
+
+def dialect_for(alias: str = DEFAULT_DB_ALIAS) -> PortableDialect:
+    """The catalog's dialect for this database (the one place that looks at the backend's vendor)."""
+    if connections[alias].vendor == "postgresql":
+        return PostgresDialect(alias)
+    return PortableDialect(alias)
+
+
+def _column_list(columns: Iterable[str]) -> str:
+    return ", ".join(f'"{column}"' for column in columns)
+
+
+def _json_as_text(*, model: type[models.Model], columns: list[str], rows: Sequence[tuple]) -> Sequence[tuple]:
+    """COPY takes JSON columns as text: encode the Python values there."""
+    json_columns = {field.column for field in model._meta.concrete_fields if isinstance(field, models.JSONField)}
+    indexes = {index for index, column in enumerate(columns) if column in json_columns}
+    if not indexes:
+        return rows
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    return [tuple(encode(value) if index in indexes else value for index, value in enumerate(row)) for row in rows]
+
+
+def _copy_into_temp(cursor, *, table: str, columns: list[str], rows: Sequence[tuple]) -> str:
+    """COPY the rows into a temporary table shaped like `table` (dropped at commit); returns its name."""
+    temp = f"import_{table}"
+    cursor.execute(f'DROP TABLE IF EXISTS "{temp}"')
+    cursor.execute(
+        f'CREATE TEMP TABLE "{temp}" ON COMMIT DROP AS SELECT {_column_list(columns)} FROM "{table}" WITH NO DATA'
+    )
+    with cursor.cursor.copy(f'COPY "{temp}" ({_column_list(columns)}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row(row)
+    return temp
