@@ -5,7 +5,7 @@ import pytest
 from catalog.models import Track, TrackAudioFeatures
 from catalog.services.audio_features import audio_features_ingest
 from catalog.tasks import crawl_catalog, ingest_audio_features
-from recommender.testing import demo_catalog_create
+from tests.recommender_catalog import demo_catalog_create
 
 pytestmark = pytest.mark.django_db
 
