@@ -121,7 +121,9 @@ SQLITE_PATH = env_str("SQLITE_PATH", str(BASE_DIR / "var" / "juke.sqlite3"))
 POSTGRES_VARIABLES = ("POSTGRES_NAME", "POSTGRES_HOST", "POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_PORT")
 if env_is_set("DATABASE_URL"):
     try:
-        DATABASES = {"default": dj_database_url.parse(env_str("DATABASE_URL"), conn_max_age=60)}
+        DATABASES = {
+            "default": dj_database_url.parse(env_str("DATABASE_URL"), conn_max_age=60, conn_health_checks=True)
+        }
     except ValueError as error:
         raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {error}") from None
 elif any(env_is_set(name) for name in POSTGRES_VARIABLES):
@@ -134,6 +136,8 @@ elif any(env_is_set(name) for name in POSTGRES_VARIABLES):
             "HOST": env_str("POSTGRES_HOST", "127.0.0.1"),
             "PORT": env_port("POSTGRES_PORT", 5432),
             "CONN_MAX_AGE": 60,
+            # A persistent connection is checked before reuse, so a PostgreSQL restart costs no request.
+            "CONN_HEALTH_CHECKS": True,
         }
     }
 else:
@@ -150,7 +154,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Cache: Redis when CACHE_URL is set (needed once several processes serve the API), else in-process.
 CACHE_URL = env_str("CACHE_URL")
 if CACHE_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+    CACHES = {"default": {"BACKEND": "core.cache.FailOpenRedisCache", "LOCATION": CACHE_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "juke"}}
 

@@ -1,6 +1,7 @@
 """Celery configuration (read by settings/celery.py through the CELERY_ namespace)."""
 
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 from settings.base import RUNNING_TESTS
 from settings.env import env_bool, env_int, env_str
@@ -13,11 +14,15 @@ CELERY_TASK_EAGER_PROPAGATES = True
 if not CELERY_BROKER_URL:
     CELERY_BROKER_URL = "memory://"
 
-# The Redis transport re-delivers an unacknowledged task after this many seconds; it must exceed the
-# longest task, because tasks are acknowledged late (after they finish).
-CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1)
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
-CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+# The Redis transport re-delivers an unacknowledged task after this many seconds (tasks are acknowledged late,
+# after they finish): a task lost with its worker runs again within minutes. No task may outlive it (the hard
+# time limit below is shorter), or a running task would be delivered a second time.
+CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 300, minimum=1)
+# Enqueueing while Redis is down fails within about a second (then a JSON 503), instead of retrying for 20 s.
+_FAIL_FAST = {"socket_connect_timeout": 1, "retry_policy": {"max_retries": 1, "interval_start": 0}}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT, **_FAIL_FAST}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT, **_FAIL_FAST}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 CELERY_TASK_DEFAULT_QUEUE = "default"
@@ -29,8 +34,15 @@ CELERY_TASK_ROUTES = {
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 1800, minimum=1)
-CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 60
+# A task gets SoftTimeLimitExceeded at the soft limit (default 80 % of the visibility timeout) and is killed
+# half-way between it and the visibility timeout: it never runs long enough to be delivered twice.
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 0, minimum=1) or CELERY_VISIBILITY_TIMEOUT * 0.8
+if CELERY_TASK_SOFT_TIME_LIMIT >= CELERY_VISIBILITY_TIMEOUT:
+    raise ImproperlyConfigured(
+        f"CELERY_TASK_SOFT_TIME_LIMIT ({CELERY_TASK_SOFT_TIME_LIMIT}) must be shorter than CELERY_VISIBILITY_TIMEOUT "
+        f"({CELERY_VISIBILITY_TIMEOUT}), or a task still running is delivered to a second worker."
+    )
+CELERY_TASK_TIME_LIMIT = (CELERY_TASK_SOFT_TIME_LIMIT + CELERY_VISIBILITY_TIMEOUT) / 2
 CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_TIMEZONE = "UTC"
 
