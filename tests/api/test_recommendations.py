@@ -20,7 +20,7 @@ from tests.plugins.engine_server import free_port, refresh_engine
 
 URL = "/api/v1/recommendations/"
 ME_URL = "/api/v1/recommendations/me/"
-UNAVAILABLE = {"detail": "Recommendations are temporarily unavailable. Please try again."}
+UNAVAILABLE = {"detail": "Recommendations are temporarily unavailable. Please try again.", "code": "engine_unavailable"}
 
 
 @pytest.fixture
