@@ -82,19 +82,23 @@ class PrivatePostgres:
     def __init__(self) -> None:
         self.port = free_port()
         self.directory = Path(tempfile.mkdtemp(prefix="juke-pg-"))
+        # PostgreSQL refuses to run as root: then the cluster belongs to the system's `postgres` user.
+        self.run_as = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        if self.run_as:
+            shutil.chown(self.directory, "postgres", "postgres")
         self.data = self.directory / "data"
         self.log = self.directory / "postgres.log"
 
     def _pg_ctl(self, *args: str) -> None:
         subprocess.run(
-            [str(POSTGRES_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-w", "-t", "30", *args],
+            [*self.run_as, str(POSTGRES_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-w", "-t", "30", *args],
             check=True,
             stdout=subprocess.DEVNULL,
         )
 
     def create(self) -> None:
         subprocess.run(
-            [str(POSTGRES_BIN / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8"],
+            [*self.run_as, str(POSTGRES_BIN / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8"],
             check=True,
             stdout=subprocess.DEVNULL,
         )
@@ -104,6 +108,10 @@ class PrivatePostgres:
     def restart(self) -> None:
         """Restart the server: every open connection is cut, as in a failover or an upgrade."""
         self._pg_ctl("-m", "fast", "restart")
+
+    def accepts_connections(self) -> bool:
+        command = [str(POSTGRES_BIN / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres"]
+        return subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
 
     def destroy(self) -> None:
         if (self.data / "postmaster.pid").exists():
