@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 
 from catalog.services.crawl import catalog_crawl
 from catalog.services.genres import featured_genres_refresh, genre_sync_from_spotify
@@ -29,16 +30,29 @@ def sync_spotify_genres() -> dict:
     return asdict(genre_sync_from_spotify())
 
 
-@shared_task(name="catalog.tasks.crawl_catalog", **RETRY_POLICY)
+# A crawl longer than the task time limit carries on in a fresh task (same id) this many times.
+CRAWL_MAX_CONTINUATIONS = 50
+
+
+@shared_task(bind=True, name="catalog.tasks.crawl_catalog", **RETRY_POLICY)
 def crawl_catalog(
+    self,
     genres: list[str] | None = None,
     artist_ids: list[str] | None = None,
     artists_per_genre: int = 10,
     albums_per_artist: int = 20,
 ) -> dict:
-    result = catalog_crawl(
-        genres=genres, artist_ids=artist_ids, artists_per_genre=artists_per_genre, albums_per_artist=albums_per_artist
-    )
+    try:
+        result = catalog_crawl(
+            genres=genres,
+            artist_ids=artist_ids,
+            artists_per_genre=artists_per_genre,
+            albums_per_artist=albums_per_artist,
+        )
+    except SoftTimeLimitExceeded as exc:
+        # No task outlives the broker's visibility timeout (settings/tasks.py); the crawl is resumable (it skips
+        # albums it has in full), so the next run carries on where this one stopped.
+        raise self.retry(exc=exc, countdown=0, max_retries=CRAWL_MAX_CONTINUATIONS) from exc
     return asdict(result)
 
 

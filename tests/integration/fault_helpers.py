@@ -91,14 +91,35 @@ class PrivatePostgres:
 
     def _pg_ctl(self, *args: str) -> None:
         subprocess.run(
-            [*self.run_as, str(POSTGRES_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-w", "-t", "30", *args],
+            [
+                *self.run_as,
+                str(POSTGRES_BIN / "pg_ctl"),
+                "-D",
+                str(self.data),
+                "-l",
+                str(self.log),
+                "-w",
+                "-t",
+                "30",
+                *args,
+            ],
             check=True,
             stdout=subprocess.DEVNULL,
         )
 
     def create(self) -> None:
         subprocess.run(
-            [*self.run_as, str(POSTGRES_BIN / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8"],
+            [
+                *self.run_as,
+                str(POSTGRES_BIN / "initdb"),
+                "-D",
+                str(self.data),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+            ],
             check=True,
             stdout=subprocess.DEVNULL,
         )
@@ -197,3 +218,47 @@ def gunicorn(env: dict[str, str]):
         yield server
     finally:
         server.stop()
+
+
+class PreforkWorker:
+    """A Celery worker as production runs it (prefork pool: a main process and its children), on the broker and
+    database of the `celery_worker` fixture's environment."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env = env
+        self.log_path = Path(tempfile.mkstemp(prefix="celery-prefork-", suffix=".log")[1])
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        offset = self.log_path.stat().st_size
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "settings.celery", "worker", "--pool=prefork",
+                 "--concurrency=1", "--loglevel=INFO", "-Q", "default,catalog,recommender",
+                 "--hostname", f"prefork-{os.getpid()}-{time.monotonic_ns()}@%h", "--without-gossip", "--without-mingle"],
+                cwd=REPO_ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            )  # fmt: skip
+
+        def ready() -> bool:
+            if self.process.poll() is not None:
+                raise AssertionError(f"Celery worker exited:\n{self.log()}")
+            return b" ready." in self.log_path.read_bytes()[offset:]
+
+        wait_until(ready, timeout=60, what="the prefork Celery worker", interval=0.2)
+
+    def kill_main_process(self) -> None:
+        """SIGKILL the main process only, as the OOM killer would; its pool children die with it (pdeathsig)."""
+        os.kill(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
