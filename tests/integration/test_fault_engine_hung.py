@@ -97,3 +97,23 @@ def test_a_hung_engine_costs_recommendations_only_and_its_circuit_closes_when_it
         os.kill(engine_process.pid, signal.SIGCONT)
         time.sleep(COOLDOWN_SECONDS + 0.5)
         assert _post(recommend, RECOMMEND_BODY, token)[0] == 200
+
+
+def test_a_killed_engine_costs_recommendations_only(engine, api_client, settings):
+    demo_catalog_create(step=3)
+    model_retrain()
+    engine_process, settings.RECOMMENDER_ENGINE_BASE_URL = engine
+    api_client.force_authenticate(JukeUser.objects.create_user(username="listener", password="x" * 12))
+    body = json.loads(RECOMMEND_BODY)
+    assert api_client.post("/api/v1/recommendations/", body, format="json").status_code == 200
+
+    engine_process.kill()
+    engine_process.wait(timeout=10)
+    started = time.monotonic()
+    response = api_client.post("/api/v1/recommendations/", body, format="json")
+
+    assert (response.status_code, response.json()["code"]) == (503, "engine_unavailable")
+    assert time.monotonic() - started < 0.5
+    assert api_client.get("/api/v1/genres/").status_code == 200
+    health = api_client.get("/healthz")
+    assert (health.status_code, health.json()["status"], health.json()["failing"]) == (200, "degraded", ["engine"])
