@@ -123,8 +123,18 @@ class PrivatePostgres:
             check=True,
             stdout=subprocess.DEVNULL,
         )
-        options = f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 -c fsync=off"
-        self._pg_ctl("-o", options, "start")
+        with (self.data / "postgresql.conf").open("a") as conf:
+            conf.write(
+                f"port = {self.port}\nlisten_addresses = '127.0.0.1'\n"
+                f"unix_socket_directories = '{self.directory}'\nfsync = off\n"
+            )
+        self.start()
+
+    def stop(self) -> None:
+        self._pg_ctl("-m", "fast", "stop")
+
+    def start(self) -> None:
+        self._pg_ctl("start")
 
     def restart(self) -> None:
         """Restart the server: every open connection is cut, as in a failover or an upgrade."""
@@ -154,10 +164,12 @@ def private_postgres():
         cluster.destroy()
 
 
-def http_get(url: str, *, headers: dict[str, str] | None = None, timeout: float = 30.0) -> tuple[int, bytes, float]:
-    """GET `url`; returns (status, body, seconds taken), 4xx/5xx included."""
+def http_get(
+    url: str, *, headers: dict[str, str] | None = None, timeout: float = 30.0, data: bytes | None = None
+) -> tuple[int, bytes, float]:
+    """GET `url` (POST when `data` is given); returns (status, body, seconds taken), 4xx/5xx included."""
     started = time.monotonic()
-    request = urllib.request.Request(url, headers=headers or {})
+    request = urllib.request.Request(url, headers=headers or {}, data=data)
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, response.read(), time.monotonic() - started

@@ -1,5 +1,8 @@
-"""A PostgreSQL restart (a private cluster, restarted by the test) costs no request once the database is back:
-gunicorn keeps persistent connections (CONN_MAX_AGE) and checks them before reuse (CONN_HEALTH_CHECKS)."""
+"""PostgreSQL down (a private cluster the test stops): requests answer a JSON 503 and /healthz says `error`.
+A restart costs no request once the database is back: gunicorn keeps persistent connections (CONN_MAX_AGE)
+and checks them before reuse (CONN_HEALTH_CHECKS)."""
+
+import json
 
 import pytest
 
@@ -30,3 +33,22 @@ def test_after_a_postgresql_restart_no_request_fails(tmp_path):
             after = [http_get(f"{api.base_url}/healthz") for _ in range(REQUESTS_PER_ROUND)]
 
         assert [status for status, _, _ in after] == [200] * REQUESTS_PER_ROUND, [body for _, body, _ in after]
+
+
+def test_while_postgresql_is_down_requests_answer_a_json_503_and_healthz_says_error():
+    with private_postgres() as cluster:
+        env = {"POSTGRES_NAME": "postgres", "POSTGRES_USER": "postgres", "POSTGRES_PASSWORD": "",
+               "POSTGRES_HOST": "127.0.0.1", "POSTGRES_PORT": str(cluster.port)}  # fmt: skip
+        with gunicorn(env) as api:
+            cluster.stop()
+            health_status, health, _ = http_get(f"{api.base_url}/healthz")
+            login = json.dumps({"username": "ada", "password": "not-checked-anyway"}).encode()
+            login_status, body, seconds = http_get(
+                f"{api.base_url}/api/v1/auth/api-auth-token/", data=login, headers={"Content-Type": "application/json"}
+            )
+            cluster.start()
+
+    assert (health_status, json.loads(health)["status"], json.loads(health)["failing"][0]) == (503, "error", "database")
+    assert login_status == 503
+    assert json.loads(body) == {"detail": "The database is temporarily unavailable. Please try again."}
+    assert seconds < 2.0
