@@ -2,14 +2,27 @@
 
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from pydantic import Field
 
-from settings.base import RUNNING_TESTS
-from settings.env import env_bool, env_int, env_str
+from settings.environment import EnvironmentSettings, read_environment
+
+
+class Tasks(EnvironmentSettings):
+    CELERY_BROKER_URL: str = ""
+    CELERY_RESULT_BACKEND: str = ""
+    CELERY_TASK_ALWAYS_EAGER: bool = False
+    CELERY_VISIBILITY_TIMEOUT: int = Field(300, ge=1)
+    CELERY_TASK_SOFT_TIME_LIMIT: int | None = Field(None, ge=1)  # default: 80 % of the visibility timeout
+    # Several deployments (or test runs) can share one Redis: every key the broker writes gets this prefix.
+    CELERY_REDIS_KEY_PREFIX: str = ""
+
+
+TASKS = read_environment(Tasks)
 
 # With no broker configured (the embedded default), tasks run inline in the calling process.
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
-CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", CELERY_BROKER_URL) or None
-CELERY_TASK_ALWAYS_EAGER = RUNNING_TESTS or not CELERY_BROKER_URL or env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+CELERY_BROKER_URL = TASKS.CELERY_BROKER_URL
+CELERY_RESULT_BACKEND = TASKS.CELERY_RESULT_BACKEND or CELERY_BROKER_URL or None
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL or TASKS.CELERY_TASK_ALWAYS_EAGER
 CELERY_TASK_EAGER_PROPAGATES = True
 if not CELERY_BROKER_URL:
     CELERY_BROKER_URL = "memory://"
@@ -17,7 +30,7 @@ if not CELERY_BROKER_URL:
 # The Redis transport re-delivers an unacknowledged task after this many seconds (tasks are acknowledged late,
 # after they finish): a task lost with its worker runs again within minutes. No task may outlive it (the hard
 # time limit below is shorter), or a running task would be delivered a second time.
-CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 300, minimum=1)
+CELERY_VISIBILITY_TIMEOUT = TASKS.CELERY_VISIBILITY_TIMEOUT
 # Enqueueing while Redis is down fails within about a second (then a JSON 503), instead of retrying for 20 s.
 _FAIL_FAST = {"socket_connect_timeout": 1, "retry_policy": {"max_retries": 1, "interval_start": 0}}
 # Workers look for tasks past their visibility timeout every 10 s x 3 (kombu's default, 10 x 10, adds 100 s).
@@ -41,7 +54,7 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # A task gets SoftTimeLimitExceeded at the soft limit (default 80 % of the visibility timeout) and is killed
 # half-way between it and the visibility timeout: it never runs long enough to be delivered twice.
-CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 0, minimum=1) or CELERY_VISIBILITY_TIMEOUT * 0.8
+CELERY_TASK_SOFT_TIME_LIMIT = TASKS.CELERY_TASK_SOFT_TIME_LIMIT or CELERY_VISIBILITY_TIMEOUT * 0.8
 if CELERY_TASK_SOFT_TIME_LIMIT >= CELERY_VISIBILITY_TIMEOUT:
     raise ImproperlyConfigured(
         f"CELERY_TASK_SOFT_TIME_LIMIT ({CELERY_TASK_SOFT_TIME_LIMIT}) must be shorter than CELERY_VISIBILITY_TIMEOUT "
@@ -64,8 +77,7 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# Several deployments (or test runs) can share one Redis: every key the broker writes gets this prefix.
-CELERY_REDIS_KEY_PREFIX = env_str("CELERY_REDIS_KEY_PREFIX")
+CELERY_REDIS_KEY_PREFIX = TASKS.CELERY_REDIS_KEY_PREFIX
 if CELERY_REDIS_KEY_PREFIX:
     CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = CELERY_REDIS_KEY_PREFIX
     CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS["global_keyprefix"] = CELERY_REDIS_KEY_PREFIX

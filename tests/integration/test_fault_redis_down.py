@@ -16,6 +16,12 @@ from tests.plugins.celery_worker import _configure_client_app
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
 LOGIN = "/api/v1/auth/api-auth-token/"
+CELERY_CLIENT_SETTINGS = (
+    "broker_url",
+    "result_backend",
+    "broker_transport_options",
+    "result_backend_transport_options",
+)
 
 
 @pytest.fixture(scope="module")
@@ -38,11 +44,13 @@ def redis_server(settings, production_cache_settings):
         settings.CACHES = {"default": {**production_cache_settings["default"], "LOCATION": server.url}}
         settings.AUTH_THROTTLE_RATES = {**settings.AUTH_THROTTLE_RATES, "auth-login": "2/min"}
         settings.CELERY_TASK_ALWAYS_EAGER = False
+        saved = {name: app.conf[name] for name in CELERY_CLIENT_SETTINGS}
         _configure_client_app(app, broker_url=server.url, transport_options=_transport_options(), eager=False)
         try:
             yield server
         finally:
             _configure_client_app(app, broker_url="memory://", transport_options={}, eager=True)
+            app.conf.update(saved)  # as before this test (e.g. no result backend), not the helper's defaults
 
 
 def _transport_options() -> dict:

@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from rest_framework.exceptions import APIException, ValidationError
 
+from core.errors import DomainError
 from juke_ml.query import DEFAULT_SEED_WEIGHT
 from recommender.services.recommendations import (
     RESOURCE_TYPES,
@@ -55,7 +56,7 @@ class Command(BaseCommand):
             )
         except ValidationError as error:
             raise CommandError(_error_text(error.detail)) from error
-        except APIException as error:
+        except (APIException, DomainError) as error:
             raise CommandError(str(error.detail)) from error
 
         rows = [
