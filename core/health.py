@@ -54,7 +54,7 @@ def _check_broker() -> str:
     from settings.celery import app
 
     with app.connection_for_write() as conn:
-        conn.ensure_connection(max_retries=1, timeout=CHECK_TIMEOUT_SECONDS)
+        conn.ensure_connection(max_retries=1, interval_start=0, timeout=CHECK_TIMEOUT_SECONDS)
     return conn.transport_cls if isinstance(conn.transport_cls, str) else "connected"
 
 
