@@ -9,6 +9,7 @@ import time
 import pytest
 
 from catalog.models import Album, Track
+from settings.celery import app
 from tests.integration.fault_helpers import PreforkWorker, wait_until
 from tests.integration.test_catalog_worker import _expected_crawl_rows, _stored_rows
 
@@ -81,7 +82,12 @@ def test_a_crawl_longer_than_the_time_limit_carries_on_in_a_fresh_task_and_compl
     expected = _expected_crawl_rows("jazz", 4)
     started = time.monotonic()
 
-    outcome = broker.send("catalog.tasks.crawl_catalog", genres=["jazz"], artists_per_genre=4).get(timeout=240)
+    # Explicit None: the worker's own limits apply, not the ones this (test-settings) process would stamp on it.
+    sent = app.send_task(
+        "catalog.tasks.crawl_catalog", kwargs={"genres": ["jazz"], "artists_per_genre": 4},
+        soft_time_limit=None, time_limit=None,
+    )  # fmt: skip
+    outcome = sent.get(timeout=240)
 
     assert time.monotonic() - started > 4.8, "the crawl must outlast the soft time limit for this test to mean much"
     wait_until(lambda: "SoftTimeLimitExceeded" in worker.log(), timeout=10, what="the soft time limit in the log")
