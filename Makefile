@@ -36,7 +36,7 @@ stack: setup  ## Production-like stack: PostgreSQL + Redis, gunicorn API, Celery
 	$(PY) scripts/stack_preflight.py
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py collectstatic --no-input -v0
-	$(BIN)/honcho start -f Procfile
+	$(PY) scripts/stack.py Procfile
 
 worker: setup  ## A Celery worker on every queue
 	$(BIN)/celery -A settings.celery worker -Q default,catalog,recommender -l info

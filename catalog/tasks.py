@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 
 from catalog.services.audio_features import audio_features_ingest
 from catalog.services.crawl import catalog_crawl
@@ -31,6 +32,10 @@ def sync_spotify_genres() -> dict:
     return asdict(genre_sync_from_spotify())
 
 
+# A crawl longer than the task time limit carries on in a fresh task (same id) this many times.
+CRAWL_MAX_CONTINUATIONS = 50
+
+
 @shared_task(name="catalog.tasks.crawl_catalog", bind=True, **RETRY_POLICY)
 def crawl_catalog(
     self,
@@ -40,13 +45,18 @@ def crawl_catalog(
     albums_per_artist: int = 20,
 ) -> dict:
     """Crawl Spotify into the catalog, then queue the audio features of the tracks it stored."""
-    result = catalog_crawl(
-        genres=genres,
-        artist_ids=artist_ids,
-        artists_per_genre=artists_per_genre,
-        albums_per_artist=albums_per_artist,
-        on_progress=lambda done, total: task_progress_report(self, done=done, total=total, unit="artists"),
-    )
+    try:
+        result = catalog_crawl(
+            genres=genres,
+            artist_ids=artist_ids,
+            artists_per_genre=artists_per_genre,
+            albums_per_artist=albums_per_artist,
+            on_progress=lambda done, total: task_progress_report(self, done=done, total=total, unit="artists"),
+        )
+    except SoftTimeLimitExceeded as exc:
+        # No task outlives the broker's visibility timeout (settings/tasks.py); the crawl is resumable (it skips
+        # albums it has in full), so the next run carries on where this one stopped.
+        raise self.retry(exc=exc, countdown=0, max_retries=CRAWL_MAX_CONTINUATIONS) from exc
     if result.track_ids:
         ingest_audio_features.delay(result.track_ids)
     summary = asdict(result)

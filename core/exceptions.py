@@ -5,6 +5,8 @@ import logging
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError
+from kombu.exceptions import OperationalError as BrokerUnavailable
+from redis.exceptions import RedisError
 from rest_framework import status
 from rest_framework.exceptions import APIException
 from rest_framework.response import Response
@@ -26,6 +28,8 @@ class BadGateway(APIException):
     default_detail = "An upstream service answered with an error. Please try again."
     default_code = "bad_gateway"
 
+
+QUEUE_UNAVAILABLE_MESSAGE = "Background work cannot be queued right now. Nothing was started; please try again."
 
 STATUS_BY_KIND = {
     ErrorKind.INVALID: status.HTTP_400_BAD_REQUEST,
@@ -50,9 +54,17 @@ def domain_error_response(exc: DomainError) -> Response:
     return Response(body, status=STATUS_BY_KIND[exc.kind], headers=headers)
 
 
+def _is_task_queue_failure(exc: Exception) -> bool:
+    """Only Celery reaches Redis directly (the cache fails open, core/cache.py), so a Redis error means the task
+    was not queued. Celery's Redis result store reports a failed subscription as a RuntimeError from one."""
+    if isinstance(exc, BrokerUnavailable | RedisError):
+        return True
+    return isinstance(exc, RuntimeError) and isinstance(exc.__cause__, BrokerUnavailable | RedisError)
+
+
 def api_exception_handler(exc, context):
     """DRF's handler, plus: domain errors by kind; a lost database connection is a 503 with a clear message,
-    not a 500; a body over the upload limit is a 413 with a `detail`."""
+    not a 500; a task that cannot be queued (Redis down) is a 503; a body over the upload limit is a 413."""
     if isinstance(exc, DomainError):
         return domain_error_response(exc)
     response = exception_handler(exc, context)
@@ -61,6 +73,13 @@ def api_exception_handler(exc, context):
         return Response(
             {"detail": f"Request body too large: at most {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes."},
             status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+    if response is None and _is_task_queue_failure(exc):
+        logger.warning("Task queue unavailable while serving %s: %s", context.get("request"), exc)
+        return Response(
+            {"detail": QUEUE_UNAVAILABLE_MESSAGE, "code": "queue_unavailable"},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": "30"},
         )
     if response is None and isinstance(exc, DatabaseError):
         logger.exception("Database error while serving %s", context.get("request"))

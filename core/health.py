@@ -11,6 +11,9 @@ from django.db import connection
 
 logger = logging.getLogger(__name__)
 
+# A load balancer probes often and gives up after a few seconds: no single check may take longer than this.
+CHECK_TIMEOUT_SECONDS = 1.0
+
 
 def _timed(check) -> dict:
     started = time.perf_counter()
@@ -35,6 +38,8 @@ def _check_database() -> str:
 
 
 def _check_cache() -> str:
+    if hasattr(cache, "ping"):  # core.cache.FailOpenRedisCache hides outages from its callers, not from us
+        cache.ping()
     key = f"healthz:{uuid.uuid4().hex}"
     cache.set(key, "1", timeout=5)
     if cache.get(key) != "1":
@@ -49,24 +54,31 @@ def _check_broker() -> str:
     from settings.celery import app
 
     with app.connection_for_write() as conn:
-        conn.ensure_connection(max_retries=1, timeout=2)
+        conn.ensure_connection(max_retries=1, interval_start=0, timeout=CHECK_TIMEOUT_SECONDS)
     return conn.transport_cls if isinstance(conn.transport_cls, str) else "connected"
 
 
 def _check_engine() -> str:
-    response = httpx.get(f"{settings.RECOMMENDER_ENGINE_BASE_URL}/health", timeout=2.0)
+    response = httpx.get(f"{settings.RECOMMENDER_ENGINE_BASE_URL}/health", timeout=CHECK_TIMEOUT_SECONDS)
     response.raise_for_status()
     payload = response.json()
     return f"model {payload.get('model_version') or 'not trained yet (run manage.py retrain)'}"
 
 
-def health_report() -> tuple[bool, dict]:
-    """Check every component; the API is healthy when its database answers."""
+def health_report() -> tuple[int, dict]:
+    """Check every component; returns the HTTP status and the report.
+
+    `ok` (200): everything answers. `degraded` (200): the API serves, but the components named in `failing`
+    do not (sign-in and the catalog work; recommendations, background tasks or caching may not).
+    `error` (503): the database does not answer, so this instance can serve nothing: take it out of rotation.
+    """
     components = {
         "database": _timed(_check_database),
         "cache": _timed(_check_cache),
         "broker": _timed(_check_broker),
         "engine": _timed(_check_engine),
     }
-    healthy = components["database"]["status"] == "ok"
-    return healthy, {"status": "ok" if healthy else "error", "components": components}
+    failing = [name for name, result in components.items() if result["status"] != "ok"]
+    if "database" in failing:
+        return 503, {"status": "error", "failing": failing, "components": components}
+    return 200, {"status": "degraded" if failing else "ok", "failing": failing, "components": components}

@@ -54,3 +54,19 @@ class ItemNotFound(DomainError):
     kind = ErrorKind.NOT_FOUND
     default_detail = "Not found."
     default_code = "not_found"
+
+
+class EngineUnavailable(DomainError):
+    """The engine is down, hung or failing (or its circuit is open): retry later."""
+
+    kind = ErrorKind.UNAVAILABLE
+    default_detail = "Recommendations are temporarily unavailable. Please try again."
+    default_code = "engine_unavailable"
+
+
+class EngineBadAnswer(DomainError):
+    """The engine answered with something we cannot use."""
+
+    kind = ErrorKind.BAD_UPSTREAM
+    default_detail = "An upstream service answered with an error. Please try again."
+    default_code = "bad_gateway"

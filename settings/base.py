@@ -84,7 +84,7 @@ class Storage(EnvironmentSettings):
 def database_settings(storage: Storage) -> dict:
     if storage.DATABASE_URL:
         try:
-            return dj_database_url.parse(storage.DATABASE_URL, conn_max_age=60)
+            return dj_database_url.parse(storage.DATABASE_URL, conn_max_age=60, conn_health_checks=True)
         except ValueError as error:
             raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {error}") from None
     if storage.uses_postgres_variables:
@@ -96,6 +96,8 @@ def database_settings(storage: Storage) -> dict:
             "HOST": storage.POSTGRES_HOST or "127.0.0.1",
             "PORT": storage.POSTGRES_PORT or 5432,
             "CONN_MAX_AGE": 60,
+            # A persistent connection is checked before reuse, so a PostgreSQL restart costs no request.
+            "CONN_HEALTH_CHECKS": True,
         }
     storage.SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
     return {
@@ -189,7 +191,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHE_URL = STORAGE.CACHE_URL
 if CACHE_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+    CACHES = {"default": {"BACKEND": "core.cache.FailOpenRedisCache", "LOCATION": CACHE_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "juke"}}
 

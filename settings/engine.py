@@ -14,7 +14,8 @@ class Engine(EnvironmentSettings):
     RECOMMENDER_PORT: Annotated[int, Field(ge=1, le=65535)] = 9000
     # Set it only when the engine is not the local one on RECOMMENDER_PORT (another host, a compose service).
     RECOMMENDER_ENGINE_BASE_URL: HttpUrl | None = None
-    RECOMMENDER_ENGINE_TIMEOUT: float = Field(15.0, ge=0.1)
+    # Read timeout (s): the engine answers in milliseconds, so a slow answer means a hung engine (bench/RESULTS.md).
+    RECOMMENDER_ENGINE_TIMEOUT: float = Field(0.5, ge=0.05)
     RECOMMENDER_VECTOR_DIM: int = Field(32, ge=4, le=1024)
 
     @property

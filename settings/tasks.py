@@ -1,6 +1,7 @@
 """Celery configuration (read by settings/celery.py through the CELERY_ namespace)."""
 
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from pydantic import Field
 
 from settings.environment import EnvironmentSettings, read_environment
@@ -10,8 +11,8 @@ class Tasks(EnvironmentSettings):
     CELERY_BROKER_URL: str = ""
     CELERY_RESULT_BACKEND: str = ""
     CELERY_TASK_ALWAYS_EAGER: bool = False
-    CELERY_VISIBILITY_TIMEOUT: int = Field(3600, ge=1)
-    CELERY_TASK_SOFT_TIME_LIMIT: int = Field(1800, ge=1)
+    CELERY_VISIBILITY_TIMEOUT: int = Field(300, ge=1)
+    CELERY_TASK_SOFT_TIME_LIMIT: int | None = Field(None, ge=1)  # default: 80 % of the visibility timeout
     # Several deployments (or test runs) can share one Redis: every key the broker writes gets this prefix.
     CELERY_REDIS_KEY_PREFIX: str = ""
 
@@ -26,11 +27,20 @@ CELERY_TASK_EAGER_PROPAGATES = True
 if not CELERY_BROKER_URL:
     CELERY_BROKER_URL = "memory://"
 
-# The Redis transport re-delivers an unacknowledged task after this many seconds; it must exceed the
-# longest task, because tasks are acknowledged late (after they finish).
+# The Redis transport re-delivers an unacknowledged task after this many seconds (tasks are acknowledged late,
+# after they finish): a task lost with its worker runs again within minutes. No task may outlive it (the hard
+# time limit below is shorter), or a running task would be delivered a second time.
 CELERY_VISIBILITY_TIMEOUT = TASKS.CELERY_VISIBILITY_TIMEOUT
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
-CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+# Enqueueing while Redis is down fails within about a second (then a JSON 503), instead of retrying for 20 s.
+_FAIL_FAST = {"socket_connect_timeout": 1, "retry_policy": {"max_retries": 1, "interval_start": 0}}
+# Workers look for tasks past their visibility timeout every 10 s x 3 (kombu's default, 10 x 10, adds 100 s).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    "unacked_restore_throttle": 3,
+    **_FAIL_FAST,
+}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT, **_FAIL_FAST}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 CELERY_TASK_DEFAULT_QUEUE = "default"
@@ -42,8 +52,15 @@ CELERY_TASK_ROUTES = {
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_SOFT_TIME_LIMIT = TASKS.CELERY_TASK_SOFT_TIME_LIMIT
-CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 60
+# A task gets SoftTimeLimitExceeded at the soft limit (default 80 % of the visibility timeout) and is killed
+# half-way between it and the visibility timeout: it never runs long enough to be delivered twice.
+CELERY_TASK_SOFT_TIME_LIMIT = TASKS.CELERY_TASK_SOFT_TIME_LIMIT or CELERY_VISIBILITY_TIMEOUT * 0.8
+if CELERY_TASK_SOFT_TIME_LIMIT >= CELERY_VISIBILITY_TIMEOUT:
+    raise ImproperlyConfigured(
+        f"CELERY_TASK_SOFT_TIME_LIMIT ({CELERY_TASK_SOFT_TIME_LIMIT}) must be shorter than CELERY_VISIBILITY_TIMEOUT "
+        f"({CELERY_VISIBILITY_TIMEOUT}), or a task still running is delivered to a second worker."
+    )
+CELERY_TASK_TIME_LIMIT = (CELERY_TASK_SOFT_TIME_LIMIT + CELERY_VISIBILITY_TIMEOUT) / 2
 CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_TIMEZONE = "UTC"
 

@@ -20,7 +20,7 @@ from tests.recommender_catalog import demo_catalog_create
 
 URL = "/api/v1/recommendations/"
 ME_URL = "/api/v1/recommendations/me/"
-UNAVAILABLE = {"detail": "Recommendations are temporarily unavailable. Please try again."}
+UNAVAILABLE = {"detail": "Recommendations are temporarily unavailable. Please try again.", "code": "engine_unavailable"}
 
 
 @pytest.fixture

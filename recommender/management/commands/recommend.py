@@ -1,11 +1,11 @@
 """Recommendations from the command line: `python manage.py recommend --seeds juke:artist:<id> [--offline]`."""
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from rest_framework.exceptions import APIException
 
 from core.errors import DomainError
 from juke_ml.query import DEFAULT_SEED_WEIGHT
-from recommender.errors import SeedErrors
+from recommender.errors import EngineUnavailable, SeedErrors
 from recommender.services.recommendations import (
     RESOURCE_TYPES,
     recommendation_list,
@@ -57,10 +57,13 @@ class Command(BaseCommand):
             )
         except SeedErrors as error:
             raise CommandError(_error_text(error.errors)) from error
+        except EngineUnavailable as error:
+            raise CommandError(
+                f"The recommender engine did not answer at {settings.RECOMMENDER_ENGINE_BASE_URL}. "
+                "Start it with `make engine` (or `make run`), or score in this process with --offline."
+            ) from error
         except DomainError as error:
             raise CommandError(error.detail) from error
-        except APIException as error:  # the engine adapter's ServiceUnavailable / BadGateway
-            raise CommandError(str(error.detail)) from error
 
         rows = [
             (item["name"], resource_type[:-1], f"{item['likeness']:.3f}", str(item["extra"].get("spotify_id", "")))

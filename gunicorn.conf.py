@@ -1,0 +1,20 @@
+"""gunicorn settings for the API (read from the working directory by `gunicorn settings.wsgi:application`).
+
+Threaded workers (gthread): a request waiting on a slow dependency holds one thread, not a whole process, so
+WORKERS x THREADS requests can wait before an unrelated one queues. Timeouts on every outside call (engine
+0.5 s, cache 0.25 s, broker 1 s) keep those waits short; GUNICORN_TIMEOUT only catches a worker that hangs.
+"""
+
+import os
+
+bind = f"{os.environ.get('BACKEND_HOST', '127.0.0.1')}:{os.environ.get('BACKEND_PORT', '8000')}"
+worker_class = "gthread"
+workers = int(os.environ.get("GUNICORN_WORKERS", "3"))
+threads = int(os.environ.get("GUNICORN_THREADS", "8"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+graceful_timeout = 30
+keepalive = 5
+# Replace each worker now and then (with jitter, so not all at once): a leak costs a restart, not an outage.
+max_requests = 5000
+max_requests_jitter = 500
+accesslog = "-"
