@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from catalog.models import Artist
 from juke_auth.models import JukeUser, MusicProfile
 from recommender.services.training import model_retrain
-from tests.plugins.engine_server import refresh_engine
+from tests.plugins.engine_server import free_port, refresh_engine
 from tests.recommender_catalog import demo_catalog_create
 
 
@@ -73,12 +73,15 @@ def test_errors_are_clear(trained, args, message):
         _run(*args, "--offline")
 
 
-def test_engine_mode_without_an_engine_says_it_is_unavailable(trained, settings):
-    from tests.plugins.engine_server import free_port
-
-    settings.RECOMMENDER_ENGINE_BASE_URL = f"http://127.0.0.1:{free_port()}"
-    with pytest.raises(CommandError, match="Recommendations are temporarily unavailable"):
+def test_engine_mode_without_an_engine_names_the_url_and_the_two_ways_out(trained, settings):
+    url = f"http://127.0.0.1:{free_port()}"
+    settings.RECOMMENDER_ENGINE_BASE_URL = url
+    with pytest.raises(CommandError) as raised:
         _run("--artists", "Green Day")
+    message = str(raised.value)
+    assert f"did not answer at {url}" in message
+    assert "make engine" in message
+    assert "--offline" in message
 
 
 @pytest.mark.integration
