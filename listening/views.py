@@ -87,6 +87,7 @@ class ListenListView(APIView):
     @extend_schema(
         tags=["listening"],
         summary="Delete all your listens",
+        operation_id="listens_destroy_all",
         parameters=[OpenApiParameter("confirm", str, required=True, description="Must be `all`.")],
         responses={200: io.ListensDeletedOutputSerializer, 400: _ERROR},
     )
@@ -96,7 +97,12 @@ class ListenListView(APIView):
 
 
 class ListenDetailView(APIView):
-    @extend_schema(tags=["listening"], summary="Delete one of your listens", responses={204: None, 404: _ERROR})
+    @extend_schema(
+        tags=["listening"],
+        summary="Delete one of your listens",
+        operation_id="listens_destroy_one",
+        responses={204: None, 404: _ERROR},
+    )
     def delete(self, request, listen_id: int):
         listen_delete(user=request.user, listen_id=listen_id)
         return Response(status=status.HTTP_204_NO_CONTENT)

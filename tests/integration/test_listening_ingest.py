@@ -53,7 +53,11 @@ def test_two_users_may_play_the_same_song_at_the_same_time():
 
 @pytest.mark.parametrize(
     "value",
-    ["4uLU6hMCjMI75M1A2tKUQC", "spotify:track:4uLU6hMCjMI75M1A2tKUQC", "https://open.spotify.com/track/4uLU6hMCjMI75M1A2tKUQC?si=x"],
+    [
+        "4uLU6hMCjMI75M1A2tKUQC",
+        "spotify:track:4uLU6hMCjMI75M1A2tKUQC",
+        "https://open.spotify.com/track/4uLU6hMCjMI75M1A2tKUQC?si=x",
+    ],
 )
 def test_spotify_ids_are_read_from_ids_uris_and_urls(value):
     assert spotify_track_id_parse(value) == "4uLU6hMCjMI75M1A2tKUQC"
@@ -84,7 +88,9 @@ def test_listens_match_by_spotify_id_then_isrc_then_names():
 def test_unmatched_listens_are_kept_and_matched_once_the_catalog_learns_the_track():
     user = UserFactory()
     listens_ingest(
-        user=user, listens=[listen(n, artist_name="Later Band", track_name="New Song") for n in range(3)], source="import"
+        user=user,
+        listens=[listen(n, artist_name="Later Band", track_name="New Song") for n in range(3)],
+        source="import",
     )
     assert Listen.objects.filter(user=user, track__isnull=True).count() == 3
 
