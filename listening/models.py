@@ -49,13 +49,23 @@ class Listen(models.Model):
         return f"{self.user_id} played {self.artist_name} - {self.track_name} at {self.listened_at:%Y-%m-%d %H:%M}"
 
 
+class LikeSource(models.TextChoices):
+    JUKE = "juke", "Liked in Juke"
+    SPOTIFY_SAVED = "spotify_saved", "Saved in Spotify"
+    SPOTIFY_TOP = "spotify_top", "Spotify top item"
+
+
 class Like(models.Model):
-    """A user likes one track, album or artist (exactly one of the three)."""
+    """A user likes one track, album or artist (exactly one of the three).
+
+    `source` tells an explicit like from Spotify's saved tracks and top items (imported as initial taste).
+    """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="likes")
     track = models.ForeignKey("catalog.Track", on_delete=models.CASCADE, null=True, blank=True, related_name="likes")
     album = models.ForeignKey("catalog.Album", on_delete=models.CASCADE, null=True, blank=True, related_name="likes")
     artist = models.ForeignKey("catalog.Artist", on_delete=models.CASCADE, null=True, blank=True, related_name="likes")
+    source = models.CharField(max_length=16, choices=LikeSource.choices, default=LikeSource.JUKE)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -78,3 +88,21 @@ class Like(models.Model):
 
     def __str__(self) -> str:
         return f"Like by {self.user_id}"
+
+
+class SpotifyHistorySync(models.Model):
+    """Per user: where the Spotify recently-played import stands, and why it last failed."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="spotify_history")
+    recently_played_after_ms = models.BigIntegerField(
+        null=True, blank=True, help_text="Spotify's `after` cursor: the newest play imported (Unix ms)."
+    )
+    initial_import_at = models.DateTimeField(
+        null=True, blank=True, help_text="When top items and saved tracks came in."
+    )
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=200, blank=True, default="")
+    retry_not_before = models.DateTimeField(null=True, blank=True, help_text="Set when Spotify rate-limited us.")
+
+    def __str__(self) -> str:
+        return f"Spotify history of {self.user_id}"

@@ -7,7 +7,15 @@ SOCIAL_AUTH_SPOTIFY_KEY = env_str("SOCIAL_AUTH_SPOTIFY_KEY")
 SOCIAL_AUTH_SPOTIFY_SECRET = env_str("SOCIAL_AUTH_SPOTIFY_SECRET")
 SOCIAL_AUTH_SPOTIFY_SCOPE = env_list(
     "SOCIAL_AUTH_SPOTIFY_SCOPE",
-    ["user-read-playback-state", "user-read-currently-playing", "user-modify-playback-state"],
+    [
+        "user-read-playback-state",
+        "user-read-currently-playing",
+        "user-modify-playback-state",
+        # Listening history: recently played (periodic import), top items and saved tracks (on first link).
+        "user-read-recently-played",
+        "user-top-read",
+        "user-library-read",
+    ],
     separators=", ",
 )
 SPOTIFY_CREDENTIALS_SET = bool(SOCIAL_AUTH_SPOTIFY_KEY and SOCIAL_AUTH_SPOTIFY_SECRET)
@@ -25,3 +33,7 @@ if SPOTIFY_USE_STUB_DATA and not SPOTIFY_CREDENTIALS_SET:
 SPOTIFY_REQUEST_TIMEOUT_SECONDS = env_float("SPOTIFY_REQUEST_TIMEOUT_SECONDS", 5.0, minimum=0.1)
 SPOTIFY_MAX_RETRIES = env_int("SPOTIFY_MAX_RETRIES", 3, minimum=0, maximum=10)
 FEATURED_GENRES_FETCH_BUDGET_SECONDS = env_float("FEATURED_GENRES_FETCH_BUDGET_SECONDS", 6.0, minimum=0.1)
+
+# Import a user's Spotify history (top items, saved tracks, recently played) as soon as they link Spotify.
+# Off in tests, where linking happens in many tests that are not about history.
+LISTENING_IMPORT_ON_SPOTIFY_LINK = env_bool("LISTENING_IMPORT_ON_SPOTIFY_LINK", not RUNNING_TESTS)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Literal
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -41,12 +40,3 @@ def like_remove(*, user: AbstractBaseUser, kind: LikeKind, spotify_id: str) -> b
     item = _target(kind, spotify_id)
     deleted, _ = Like.objects.filter(user=user, **{kind: item}).delete()
     return deleted > 0
-
-
-def likes_add_tracks(*, user: AbstractBaseUser, track_ids: Iterable[int]) -> int:
-    """Like many catalog tracks at once, skipping those already liked; returns how many are new."""
-    wanted = set(track_ids)
-    known = set(Like.objects.filter(user=user, track_id__in=wanted).values_list("track_id", flat=True))
-    rows = [Like(user=user, track_id=track_id) for track_id in sorted(wanted - known)]
-    Like.objects.bulk_create(rows, ignore_conflicts=True)
-    return len(rows)
