@@ -94,11 +94,12 @@ def _player_plays(user_id: str, now_ms: int) -> list[tuple[int, str]]:
     if item and item.get("id") in universe()["tracks"]:
         progress = state["progress_ms"] + (max(0, now_ms - state["progress_at"]) if state["is_playing"] else 0)
         threshold = min(MIN_PLAY_MS, int(item.get("duration_ms") or 0) // 2)
-        started_ms = now_ms - progress
-        if progress >= threshold and all(abs(at - started_ms) > 1000 or tid != item["id"] for at, tid in remembered):
-            remembered = (remembered + [(started_ms, item["id"])])[-50:]
+        # Like Spotify's played_at: when the track ends (it is listed from then on).
+        ends_ms = now_ms - progress + int(item.get("duration_ms") or 0)
+        if progress >= threshold and all(abs(at - ends_ms) > 1000 or tid != item["id"] for at, tid in remembered):
+            remembered = (remembered + [(ends_ms, item["id"])])[-50:]
             cache.set(PLAYED_CACHE_PREFIX + user_id, remembered, player.CACHE_SECONDS)
-    return remembered
+    return [(at, track_id) for at, track_id in remembered if at <= now_ms]
 
 
 def stub_history(user_id: str, *, now_ms: int | None = None) -> list[tuple[int, str]]:

@@ -100,7 +100,8 @@ def _clean(listen: ListenInput) -> ListenInput:
             raise ListenInvalid("recording_mbid is not a valid MBID.", code="listen_mbid_invalid") from None
     duration = listen.duration_ms if isinstance(listen.duration_ms, int) and listen.duration_ms >= 0 else None
     return ListenInput(
-        listened_at=listen.listened_at,
+        # Whole seconds, as ListenBrainz counts: the same play reported by two sources is one listen.
+        listened_at=listen.listened_at.replace(microsecond=0),
         artist_name=artist_name,
         track_name=track_name,
         release_name=" ".join((listen.release_name or "").split())[:NAME_MAX_LENGTH],
