@@ -12,6 +12,7 @@ from collections.abc import Callable
 from django.contrib.auth.models import AbstractBaseUser
 from rest_framework.exceptions import ValidationError
 
+from listening.services.playback import listen_record_from_playback
 from playback.services.providers import playback_provider_get, playback_provider_list
 from playback.types import (
     REPEAT_STATES,
@@ -73,8 +74,13 @@ def _command_then_state(
 
 
 def playback_state_get(*, user: AbstractBaseUser, provider: str | None = None) -> PlaybackState | None:
-    """The user's current playback, or None when nothing is playing. Calls the provider."""
-    return playback_provider_resolve(user=user, provider=provider).state_get(user=user)
+    """The user's current playback, or None when nothing is playing. Calls the provider.
+
+    A track heard long enough becomes a listen (listening.services.playback).
+    """
+    state = playback_provider_resolve(user=user, provider=provider).state_get(user=user)
+    listen_record_from_playback(user=user, state=state)
+    return state
 
 
 def playback_device_list(*, user: AbstractBaseUser, provider: str | None = None) -> tuple[str, list[PlaybackDevice]]:
