@@ -106,3 +106,21 @@ class SpotifyHistorySync(models.Model):
 
     def __str__(self) -> str:
         return f"Spotify history of {self.user_id}"
+
+
+class ArtistPlayCount(models.Model):
+    """Aggregated plays of one artist by one user, from imports that have no single listens (HetRec Last.fm)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="artist_play_counts")
+    artist_name = models.CharField(max_length=512)
+    artist = models.ForeignKey("catalog.Artist", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    plays = models.PositiveIntegerField()
+    # sha256 of the normalised artist name, like Listen.fingerprint: one row per user and artist.
+    fingerprint = models.CharField(max_length=64)
+    imported_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "fingerprint"], name="artist_play_count_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} played {self.artist_name} {self.plays} times"

@@ -84,7 +84,8 @@ def spotify_track_id_parse(value: str | None) -> str:
     return match.group(1) if match else ""
 
 
-def _clean(listen: ListenInput) -> ListenInput:
+def listen_clean(listen: ListenInput) -> ListenInput:
+    """The listen with trimmed names, parsed ids and whole-second time; ListenInvalid when it cannot be stored."""
     artist_name = " ".join((listen.artist_name or "").split())[:NAME_MAX_LENGTH]
     track_name = " ".join((listen.track_name or "").split())[:NAME_MAX_LENGTH]
     if not artist_name or not track_name:
@@ -119,7 +120,7 @@ def listens_ingest(*, user: AbstractBaseUser, listens: Sequence[ListenInput], so
 
     Raises ListenInvalid (and stores nothing) when any listen lacks names or has a naive time.
     """
-    cleaned = [_clean(listen) for listen in listens]
+    cleaned = [listen_clean(listen) for listen in listens]
     unknown = [listen for listen in cleaned if listen.track_id is None]
     matches = dict(zip(map(id, unknown), tracks_match(keys=[_key(listen) for listen in unknown]), strict=True))
     now = timezone.now()
