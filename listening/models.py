@@ -17,7 +17,8 @@ class ListenSource(models.TextChoices):
 
 
 class Listen(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="listens")
+    # No index of its own: the unique constraint below starts with user (see docs/adr/0008).
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="listens", db_index=False)
     listened_at = models.DateTimeField(help_text="When the listen started (UTC).")
     track = models.ForeignKey("catalog.Track", on_delete=models.SET_NULL, null=True, blank=True, related_name="listens")
     artist_name = models.CharField(max_length=512)
@@ -41,7 +42,13 @@ class Listen(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["user", "-listened_at", "-id"], name="listen_user_time"),
+            # History pages and stats read a user's listens by time; the included columns let the stats
+            # aggregate from the index alone (PostgreSQL index-only scans), without visiting the table.
+            models.Index(
+                fields=["user", "-listened_at", "-id"],
+                include=["track", "duration_ms", "artist_name", "track_name", "release_name"],
+                name="listen_user_time",
+            ),
             models.Index(fields=["fingerprint"], condition=Q(track__isnull=True), name="listen_unmatched"),
         ]
 

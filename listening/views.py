@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from core.pagination import JukePagination
 from listening import serializers as io
 from listening.models import ListenSource
-from listening.selectors import like_list, listen_list, listen_stats
+from listening.selectors import like_list, listen_list, listen_stats_cached
 from listening.services.history import listen_delete, listens_delete_all
 from listening.services.ingest import listens_ingest
 from listening.services.likes import like_remove, like_set
@@ -118,7 +118,7 @@ class ListenStatsView(APIView):
     def get(self, request):
         params = io.StatsInputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
-        stats = listen_stats(user=request.user, range_name=params.validated_data["range"])
+        stats = listen_stats_cached(user=request.user, range_name=params.validated_data["range"])
         return Response(io.StatsOutputSerializer(stats).data)
 
 

@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser
 
 from listening.errors import ListenNotFound, ListensDeleteNotConfirmed
 from listening.models import Listen
+from listening.selectors import listen_stats_invalidate
 
 DELETE_ALL_CONFIRMATION = "all"
 
@@ -15,6 +16,7 @@ def listen_delete(*, user: AbstractBaseUser, listen_id: int) -> None:
     deleted, _ = Listen.objects.filter(user=user, pk=listen_id).delete()
     if not deleted:
         raise ListenNotFound()
+    listen_stats_invalidate(user_id=user.pk)
 
 
 def listens_delete_all(*, user: AbstractBaseUser, confirm: str | None) -> int:
@@ -26,4 +28,5 @@ def listens_delete_all(*, user: AbstractBaseUser, confirm: str | None) -> int:
         )
     # Nothing points at a listen, so Django deletes them with one DELETE statement, without loading them.
     deleted, _ = Listen.objects.filter(user=user).delete()
+    listen_stats_invalidate(user_id=user.pk)
     return deleted

@@ -261,3 +261,15 @@ def test_liking_an_unknown_item_is_a_404_with_a_message(signed_in):
     response = client.put("/api/v1/likes/tracks/0000000000000000000000/")
     assert response.status_code == 404
     assert "Spotify id" in response.json()["detail"]
+
+
+def test_stats_follow_new_and_deleted_listens_at_once(signed_in):
+    user, client = signed_in
+    seed(user, 2, start=datetime.now(tz=UTC) - timedelta(hours=1))
+    assert client.get("/api/v1/listens/stats/?range=week").json()["listen_count"] == 2
+
+    seed(user, 3, start=datetime.now(tz=UTC) - timedelta(hours=2), track_name="New")
+    assert client.get("/api/v1/listens/stats/?range=week").json()["listen_count"] == 5
+
+    client.delete("/api/v1/listens/?confirm=all")
+    assert client.get("/api/v1/listens/stats/?range=week").json()["listen_count"] == 0
