@@ -8,6 +8,7 @@ from django.db import transaction
 
 # Tracks saved one by one may arrive in bursts: one match run per minute is enough.
 MATCH_DEBOUNCE_SECONDS = 60
+MATCH_QUEUED_KEY = "listening:match-queued"
 
 
 def spotify_account_saved(sender, instance, created: bool, **kwargs) -> None:
@@ -18,7 +19,12 @@ def spotify_account_saved(sender, instance, created: bool, **kwargs) -> None:
 
 
 def catalog_track_saved(sender, instance, created: bool, **kwargs) -> None:
-    if created and cache.add("listening:match-queued", True, timeout=MATCH_DEBOUNCE_SECONDS):
+    if created:
+        transaction.on_commit(_match_queue)
+
+
+def _match_queue() -> None:
+    if cache.add(MATCH_QUEUED_KEY, True, timeout=MATCH_DEBOUNCE_SECONDS):
         from listening.tasks import listens_match_unmatched_task
 
-        transaction.on_commit(listens_match_unmatched_task.delay)
+        listens_match_unmatched_task.delay()
