@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import random
 import statistics
 import sys
@@ -34,27 +33,13 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
+from bench.machine import machine_header  # noqa: E402
 from juke_auth.models import JukeUser  # noqa: E402
 from listening.selectors import listen_list, listen_stats  # noqa: E402
 
 NAIVE_TABLE = "bench_listen_naive"
 ARTISTS, TRACKS, GENRES = 20_000, 200_000, 300
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
-
-
-def machine() -> str:
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    load = " ".join(f"{value:.2f}" for value in os.getloadavg())
-    return (
-        f"{os.cpu_count()} cores, {model}, {platform.python_implementation()} {platform.python_version()}; load {load}"
-    )
 
 
 def run_sql(sql: str, params=None) -> None:
@@ -221,7 +206,7 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=100)
     parser.add_argument("--heavy", type=int, default=10, help="also time the N users with the most listens")
     args = parser.parse_args()
-    print(f"Machine at start: {machine()}", flush=True)
+    print(machine_header(), flush=True)
     call_command("migrate", verbosity=0)
     if count_listens() == 0:
         fill(args.listens, args.users)
@@ -267,7 +252,7 @@ def main() -> None:
             f"| {row['label']} | {ratio:.1f}x | {row['ours_p50']:.1f} | {row['ours_p95']:.1f} | "
             f"{row['naive_p50']:.1f} | {row['naive_p95']:.1f} |"
         )
-    print(f"\nMachine at end: {machine()}")
+    print(machine_header(end=True))
 
 
 if __name__ == "__main__":
