@@ -35,8 +35,13 @@ def listens_readable_check(*, owner: AbstractBaseUser, viewer: AbstractBaseUser 
     """Raise ListensPrivate unless `viewer` is `owner` or the owner made their listens public."""
     if viewer is not None and viewer.is_authenticated and viewer.pk == owner.pk:
         return
-    if not MusicProfile.objects.filter(user=owner, listens_public=True).exists():
+    if not listens_public_get(user=owner):
         raise ListensPrivate(f"{owner.get_username()}'s listens are private.")
+
+
+def listens_public_get(*, user: AbstractBaseUser) -> bool:
+    """Whether the user lets others read their listens (private by default)."""
+    return MusicProfile.objects.filter(user=user, listens_public=True).exists()
 
 
 def listen_list(

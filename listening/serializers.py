@@ -113,3 +113,7 @@ class LikeOutputSerializer(serializers.Serializer):
 
     def get_name(self, like) -> str:
         return self._item(like).name
+
+
+class ListensVisibilitySerializer(serializers.Serializer):
+    listens_public = serializers.BooleanField(help_text="Whether other users may read your listens.")

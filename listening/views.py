@@ -15,8 +15,8 @@ from rest_framework.views import APIView
 from core.pagination import JukePagination
 from listening import serializers as io
 from listening.models import ListenSource
-from listening.selectors import like_list, listen_list, listen_stats_cached
-from listening.services.history import listen_delete, listens_delete_all
+from listening.selectors import like_list, listen_list, listen_stats_cached, listens_public_get
+from listening.services.history import listen_delete, listens_delete_all, listens_visibility_set
 from listening.services.ingest import listens_ingest
 from listening.services.likes import like_remove, like_set
 from listening.services.listenbrainz import submission_parse
@@ -120,6 +120,26 @@ class ListenStatsView(APIView):
         params.is_valid(raise_exception=True)
         stats = listen_stats_cached(user=request.user, range_name=params.validated_data["range"])
         return Response(io.StatsOutputSerializer(stats).data)
+
+
+class ListensVisibilityView(APIView):
+    @extend_schema(
+        tags=["listening"], summary="Whether others may read your listens", responses=io.ListensVisibilitySerializer
+    )
+    def get(self, request):
+        return Response({"listens_public": listens_public_get(user=request.user)})
+
+    @extend_schema(
+        tags=["listening"],
+        summary="Make your listens public or private",
+        request=io.ListensVisibilitySerializer,
+        responses={200: io.ListensVisibilitySerializer, 400: _ERROR},
+    )
+    def put(self, request):
+        body = io.ListensVisibilitySerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        public = listens_visibility_set(user=request.user, public=body.validated_data["listens_public"])
+        return Response({"listens_public": public})
 
 
 class LikeListView(APIView):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser
 
+from juke_auth.models import MusicProfile
 from listening.errors import ListenNotFound, ListensDeleteNotConfirmed
 from listening.models import Listen
 from listening.selectors import listen_stats_invalidate
@@ -30,3 +31,15 @@ def listens_delete_all(*, user: AbstractBaseUser, confirm: str | None) -> int:
     deleted, _ = Listen.objects.filter(user=user).delete()
     listen_stats_invalidate(user_id=user.pk)
     return deleted
+
+
+def listens_visibility_set(*, user: AbstractBaseUser, public: bool) -> bool:
+    """Make the user's listening history readable by others (or private again); returns the new setting.
+
+    The flag lives on the music profile (created when missing), where the profile API may show it too.
+    """
+    profile, _ = MusicProfile.objects.get_or_create(user=user)
+    if profile.listens_public != public:
+        profile.listens_public = public
+        profile.save(update_fields=["listens_public", "modified_at"])
+    return public

@@ -273,3 +273,25 @@ def test_stats_follow_new_and_deleted_listens_at_once(signed_in):
 
     client.delete("/api/v1/listens/?confirm=all")
     assert client.get("/api/v1/listens/stats/?range=week").json()["listen_count"] == 0
+
+
+def test_making_listens_public_lets_others_read_them_and_private_again_hides_them(signed_in):
+    owner, owner_client = signed_in
+    seed(owner, 2)
+    reader = APIClient()
+
+    assert owner_client.get("/api/v1/listens/visibility/").json() == {"listens_public": False}
+    assert reader.get(f"/1/user/{owner.username}/listens").status_code == 403
+
+    assert owner_client.put("/api/v1/listens/visibility/", {"listens_public": True}, format="json").status_code == 200
+    assert reader.get(f"/1/user/{owner.username}/listens").json()["payload"]["count"] == 2
+
+    owner_client.put("/api/v1/listens/visibility/", {"listens_public": False}, format="json")
+    assert reader.get(f"/1/user/{owner.username}/playing-now").status_code == 403
+
+
+def test_visibility_needs_a_boolean(signed_in):
+    _, client = signed_in
+    response = client.put("/api/v1/listens/visibility/", {"listens_public": "perhaps"}, format="json")
+    assert response.status_code == 400
+    assert "listens_public" in response.json()
