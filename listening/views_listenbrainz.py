@@ -7,6 +7,8 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, JsonResponse
 from django.utils.decorators import method_decorator
 from django.views import View
@@ -86,6 +88,8 @@ class ListenBrainzView(View):
             return super().dispatch(request, *args, **kwargs)
         except ListenBrainzError as exc:
             return _error(exc.status, exc.message)
+        except RequestDataTooBig:
+            return _error(413, f"Request body too large: at most {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.")
         except DomainError as exc:
             return _error(STATUS_BY_KIND[exc.kind], exc.detail)
 

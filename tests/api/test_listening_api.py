@@ -295,3 +295,21 @@ def test_visibility_needs_a_boolean(signed_in):
     response = client.put("/api/v1/listens/visibility/", {"listens_public": "perhaps"}, format="json")
     assert response.status_code == 400
     assert "listens_public" in response.json()
+
+
+def test_a_body_over_the_upload_limit_is_a_json_413_on_both_apis(signed_in, settings):
+    user, client = signed_in
+    _, key = token_client(user)
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = json.dumps(
+        {"listen_type": "import", "payload": [lb_listen(1700000000 + n, track=f"t{n}") for n in range(20)]}
+    )
+
+    ours = client.post("/api/v1/listens/", data=body, content_type="application/json")
+    theirs = APIClient().post(
+        "/1/submit-listens", data=body, content_type="application/json", HTTP_AUTHORIZATION=f"Token {key}"
+    )
+
+    assert ours.status_code == 413 and "detail" in ours.json()
+    assert theirs.status_code == 413 and theirs.json()["code"] == 413
+    assert not Listen.objects.filter(user=user).exists()
