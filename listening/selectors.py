@@ -9,11 +9,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, F, IntegerField, Max, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce, NullIf, TruncDate
+from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from catalog.models import Artist, Genre, Track
+from catalog.models import Album, Artist, Genre, Track
 from juke_auth.models import MusicProfile
 from listening.errors import ListenerNotFound, ListensPrivate
 from listening.models import Like, Listen
@@ -112,13 +112,17 @@ def listen_stats_cached(*, user: AbstractBaseUser, range_name: str) -> dict:
 
 
 def listen_stats(*, user: AbstractBaseUser, range_name: str, now: datetime | None = None) -> dict:
-    """Top artists, tracks, albums and genres, total listening time and listens per day in the range."""
+    """Top artists, tracks, albums and genres, total listening time and listens per day in the range.
+
+    Every query reads only the (user, time) index (index-only scans); where the catalog is needed (track
+    durations, album and genre names) listens are counted per track first and joined after.
+    """
     listens = _in_range(user=user, range_name=range_name, now=now).order_by()
-    totals = listens.aggregate(
-        listen_count=Count("id"),
-        listening_ms=Coalesce(
-            Sum(Coalesce("duration_ms", "track__duration_ms")), Value(0), output_field=IntegerField()
-        ),
+    per_day = list(
+        listens.annotate(day=TruncDate("listened_at"))
+        .values("day")
+        .annotate(count=Count("id"), own_ms=Sum("duration_ms"))
+        .order_by("day")
     )
     top_artists = listens.values("artist_name").annotate(count=Count("id")).order_by("-count", "artist_name")
     top_tracks = (
@@ -126,24 +130,71 @@ def listen_stats(*, user: AbstractBaseUser, range_name: str, now: datetime | Non
         .annotate(count=Count("id"), track_id=Max("track_id"))
         .order_by("-count", "artist_name", "track_name")
     )
-    top_albums = (
-        listens.annotate(album_name=Coalesce(NullIf(F("release_name"), Value("")), F("track__album__name")))
-        .filter(album_name__isnull=False)
-        .values("artist_name", "album_name")
-        .annotate(count=Count("id"))
-        .order_by("-count", "artist_name", "album_name")
-    )
-    per_day = listens.annotate(day=TruncDate("listened_at")).values("day").annotate(count=Count("id")).order_by("day")
     return {
         "range": range_name,
-        "listen_count": totals["listen_count"],
-        "total_listening_ms": totals["listening_ms"],
+        "listen_count": sum(day["count"] for day in per_day),
+        "total_listening_ms": sum(day["own_ms"] or 0 for day in per_day) + _catalog_listening_ms(listens),
         "top_artists": list(top_artists[:STATS_TOP_COUNT]),
         "top_tracks": list(top_tracks[:STATS_TOP_COUNT]),
-        "top_albums": list(top_albums[:STATS_TOP_COUNT]),
+        "top_albums": _top_albums(listens),
         "top_genres": _top_genres(listens),
-        "listens_per_day": list(per_day),
+        "listens_per_day": [{"day": day["day"], "count": day["count"]} for day in per_day],
     }
+
+
+def _raw(sql: str, params) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _catalog_listening_ms(listens: QuerySet[Listen]) -> int:
+    """Listening time of the listens that did not say how long they played: their catalog track's duration."""
+    untimed_sql, params = (
+        listens.filter(track__isnull=False, duration_ms__isnull=True)
+        .values("track_id")
+        .annotate(plays=Count("id"))
+        .order_by()
+        .query.sql_with_params()
+    )
+    sql = f"""
+        SELECT COALESCE(SUM(untimed.plays * track.duration_ms), 0)
+        FROM ({untimed_sql}) AS untimed JOIN {Track._meta.db_table} AS track ON track.id = untimed.track_id
+    """
+    return int(_raw(sql, params)[0][0])
+
+
+def _top_albums(listens: QuerySet[Listen]) -> list[dict]:
+    """Listens per (artist, album): the release name the listen gave, else its catalog track's album."""
+    named_sql, named_params = (
+        listens.exclude(release_name="")
+        .values("artist_name", "release_name")
+        .annotate(plays=Count("id"))
+        .order_by()
+        .query.sql_with_params()
+    )
+    unnamed_sql, unnamed_params = (
+        listens.filter(release_name="", track__isnull=False)
+        .values("artist_name", "track_id")
+        .annotate(plays=Count("id"))
+        .order_by()
+        .query.sql_with_params()
+    )
+    sql = f"""
+        SELECT artist_name, album_name, SUM(plays) AS plays FROM (
+            SELECT named.artist_name, named.release_name AS album_name, named.plays FROM ({named_sql}) AS named
+            UNION ALL
+            SELECT unnamed.artist_name, album.name, unnamed.plays
+            FROM ({unnamed_sql}) AS unnamed
+            JOIN {Track._meta.db_table} AS track ON track.id = unnamed.track_id
+            JOIN {Album._meta.db_table} AS album ON album.id = track.album_id
+        ) AS albums
+        GROUP BY artist_name, album_name
+        ORDER BY plays DESC, artist_name, album_name
+        LIMIT {STATS_TOP_COUNT}
+    """
+    rows = _raw(sql, (*named_params, *unnamed_params))
+    return [{"artist_name": artist, "album_name": album, "count": int(plays)} for artist, album, plays in rows]
 
 
 def _top_genres(listens: QuerySet[Listen]) -> list[dict]:
@@ -174,9 +225,7 @@ def _top_genres(listens: QuerySet[Listen]) -> list[dict]:
         ORDER BY plays DESC, genre.name
         LIMIT {STATS_TOP_COUNT}
     """
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [{"genre": genre, "count": int(count)} for genre, count in cursor.fetchall()]
+    return [{"genre": genre, "count": int(count)} for genre, count in _raw(sql, params)]
 
 
 def like_list(*, user: AbstractBaseUser) -> QuerySet[Like]:
