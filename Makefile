@@ -8,13 +8,13 @@ STAMP := $(VENV)/.installed
 .PHONY: help setup run stack worker beat engine migrate seed test test-unit test-api test-integration \
         engine-test lint fmt check fuzz lock clean
 
-help:  ## List the targets
-	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/' | expand -t 20
+help:  ## List every target with what it does
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 20
 
-$(STAMP): requirements.txt
+$(STAMP): requirements/dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required") if sys.version_info < (3, 11) else None'
 	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements/dev.txt
 	@touch $(STAMP)
 
 .env:
@@ -50,13 +50,13 @@ engine: setup  ## The recommender engine alone
 test: setup  ## The whole suite (PostgreSQL/Redis when configured, else embedded defaults)
 	$(BIN)/pytest
 
-test-unit: setup
+test-unit: setup  ## Unit tests only (no database, no services)
 	$(BIN)/pytest tests/unit
 
-test-api: setup
+test-api: setup  ## API tests through the test client
 	$(BIN)/pytest tests/api
 
-test-integration: setup
+test-integration: setup  ## Tests against real processes (worker, engine, browser, make run)
 	$(BIN)/pytest tests/integration
 
 engine-test: setup  ## The engine's own tests
@@ -66,7 +66,7 @@ lint: setup  ## ruff check and format check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-fmt: setup
+fmt: setup  ## Format the code and apply safe lint fixes (ruff)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
@@ -80,9 +80,15 @@ fuzz: setup  ## Fuzz the running API (make run) from its OpenAPI schema; every a
 	  -c not_a_server_error -n 25 --request-timeout 20 \
 	  --exclude-path-regex '(logout|change-password|reset-password|disconnect|register-email|verify-email)'
 
-lock:  ## Re-pin requirements.txt from requirements/*.in
-	$(PYTHON) -m venv /tmp/juke-lock && /tmp/juke-lock/bin/pip install -q -r requirements/base.in -r requirements/dev.in -r recommender_engine/requirements.in
-	{ echo "# Pinned from requirements/*.in by 'make lock'. Do not edit by hand."; /tmp/juke-lock/bin/pip freeze; } > requirements.txt
+LOCK_VENV := /tmp/juke-lock
+PIP_COMPILE := $(LOCK_VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+               --no-emit-index-url --no-emit-find-links --no-header
+
+lock:  ## Re-pin requirements/base.txt, requirements/dev.txt and the engine's requirements.txt, with hashes
+	@test -x $(LOCK_VENV)/bin/pip-compile || { $(PYTHON) -m venv $(LOCK_VENV) && $(LOCK_VENV)/bin/pip install -q pip-tools==7.6.2; }
+	$(PIP_COMPILE) -o requirements/base.txt requirements/base.in
+	$(PIP_COMPILE) -o requirements/dev.txt requirements/base.in requirements/dev.in recommender_engine/requirements.in
+	$(PIP_COMPILE) -c requirements/dev.txt -o recommender_engine/requirements.txt recommender_engine/requirements.in
 
 clean:  ## Remove the virtualenv and local data
 	rm -rf $(VENV) var

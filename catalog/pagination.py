@@ -11,9 +11,9 @@ COUNT(*) over a large table is a sequential scan on PostgreSQL, so:
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import connections
 
-from catalog.conf import catalog_setting
 from core.pagination import JukePagination
 
 
@@ -53,7 +53,7 @@ class CatalogPagination(JukePagination):
         self.offset = self.get_offset(request)
         unfiltered = getattr(view, "selector", None)
         if queryset.query.where and unfiltered is not None:
-            cap = catalog_setting("CATALOG_COUNT_CAP")
+            cap = settings.CATALOG_COUNT_CAP
             ids = list(queryset.order_by().values_list("pk", flat=True)[: cap + 1])
             if len(ids) <= cap:
                 self.count = len(ids)
@@ -71,8 +71,8 @@ class CatalogPagination(JukePagination):
         return list(queryset[self.offset : self.offset + self.limit])
 
     def get_count(self, queryset) -> int:
-        threshold = catalog_setting("CATALOG_ESTIMATED_COUNT_THRESHOLD")
-        cap = catalog_setting("CATALOG_COUNT_CAP")
+        threshold = settings.CATALOG_ESTIMATED_COUNT_THRESHOLD
+        cap = settings.CATALOG_COUNT_CAP
         if not queryset.query.where:
             estimate = _estimated_rows(queryset)
             if estimate is not None and estimate > threshold:

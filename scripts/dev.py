@@ -1,77 +1,124 @@
 """`make run`: the API, the recommender engine and task execution, on the settings in `.env`.
 
 With no CELERY_BROKER_URL (the embedded default) tasks run inline in the API process; with one, a
-Celery worker and beat are started too. Ctrl-C stops everything.
+Celery worker and beat are started too. Ctrl-C stops everything. The engine is reported "up" only when
+the API itself reaches it (its /healthz), at the URL the API is configured with.
 """
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
-
-from dotenv import load_dotenv
+from typing import Annotated
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from pydantic import Field  # noqa: E402
+
+from settings.engine import Engine  # noqa: E402
+from settings.environment import EnvironmentSettings, read_environment  # noqa: E402
+
 BIN = Path(sys.executable).parent
+ENGINE_START_SECONDS = 30
+API_START_SECONDS = 60
+# After the engine answers on its port, how long the API gets to reach it before we say it cannot.
+ENGINE_FROM_API_SECONDS = 10
 
 
-def _port(name: str, default: int) -> int:
-    raw = os.environ.get(name, "").strip() or str(default)
-    if not raw.isdigit() or not 0 < int(raw) < 65536:
-        sys.exit(f"{name} must be a port number (1-65535), got {raw!r}.")
-    return int(raw)
+class DevRunner(EnvironmentSettings):
+    BACKEND_HOST: str = "127.0.0.1"
+    BACKEND_PORT: Annotated[int, Field(ge=1, le=65535)] = 8000
+    BACKEND_URL: str = ""
+    CELERY_BROKER_URL: str = ""
+    SQLITE_PATH: Path = ROOT / "var" / "juke.sqlite3"
 
 
-def _wait_for(url: str, timeout: float) -> bool:
+def _get_json(url: str) -> tuple[int, dict]:
+    try:
+        with urllib.request.urlopen(url, timeout=3) as response:
+            return response.status, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as error:
+        return error.code, {}
+    except (OSError, ValueError):
+        return 0, {}
+
+
+def _wait_until(check, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status < 500:
-                    return True
-        except OSError:
-            time.sleep(0.3)
+        if check():
+            return True
+        time.sleep(0.3)
     return False
 
 
-def main() -> None:
-    load_dotenv(ROOT / ".env", override=False)
-    host = os.environ.get("BACKEND_HOST", "127.0.0.1")
-    backend_port = _port("BACKEND_PORT", 8000)
-    engine_port = _port("RECOMMENDER_PORT", 9000)
-    os.environ.setdefault("RECOMMENDER_ENGINE_BASE_URL", f"http://127.0.0.1:{engine_port}")
-    os.environ.setdefault("BACKEND_URL", f"http://{host}:{backend_port}")
-
+def _commands(runner: DevRunner, engine: Engine) -> dict[str, list[str]]:
     commands = {
-        "engine": [
-            str(BIN / "uvicorn"),
-            "recommender_engine.app.main:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(engine_port),
-            "--log-level",
-            "warning",
-        ],
-        "api": [sys.executable, "manage.py", "runserver", f"{host}:{backend_port}"],
+        "engine": [str(BIN / "uvicorn"), "recommender_engine.app.main:app", "--host", "127.0.0.1"]
+        + ["--port", str(engine.RECOMMENDER_PORT), "--log-level", "warning"],
+        "api": [sys.executable, "manage.py", "runserver", f"{runner.BACKEND_HOST}:{runner.BACKEND_PORT}"],
     }
-    if os.environ.get("CELERY_BROKER_URL", "").strip():
-        commands["worker"] = [
-            str(BIN / "celery"),
-            "-A",
-            "settings.celery",
-            "worker",
-            "-Q",
-            "default,catalog,recommender",
-            "-l",
-            "info",
-        ]
-        commands["beat"] = [str(BIN / "celery"), "-A", "settings.celery", "beat", "-l", "info"]
+    if runner.CELERY_BROKER_URL:
+        celery = [str(BIN / "celery"), "-A", "settings.celery"]
+        commands["worker"] = [*celery, "worker", "-Q", "default,catalog,recommender", "-l", "info"]
+        commands["beat"] = [*celery, "beat", "-l", "info"]
+    return commands
 
-    processes = {name: subprocess.Popen(cmd, cwd=ROOT, start_new_session=True) for name, cmd in commands.items()}
+
+def engine_status(api_base: str, engine: Engine) -> str:
+    """Whether the API reaches the engine: asked of the API's own /healthz, not of the engine's port."""
+    own_health = f"http://127.0.0.1:{engine.RECOMMENDER_PORT}/health"
+    if not _wait_until(lambda: _get_json(own_health)[0] == 200, ENGINE_START_SECONDS):
+        return f"NOT answering on port {engine.RECOMMENDER_PORT} (see the log above)"
+
+    def api_reaches_engine() -> bool:
+        return _get_json(f"{api_base}/healthz")[1].get("components", {}).get("engine", {}).get("status") == "ok"
+
+    if _wait_until(api_reaches_engine, ENGINE_FROM_API_SECONDS):
+        return f"up, reached by the API at {engine.base_url}"
+    fix = (
+        "RECOMMENDER_ENGINE_BASE_URL is set (in .env or the environment): remove it to follow RECOMMENDER_PORT"
+        if engine.RECOMMENDER_ENGINE_BASE_URL
+        else "see the API log above"
+    )
+    return (
+        f"NOT reachable by the API at {engine.base_url} (it runs on port {engine.RECOMMENDER_PORT}): "
+        f"recommendations will answer 503. {fix}."
+    )
+
+
+def _banner(runner: DevRunner, api_base: str, api_up: bool, engine: str, tasks: str) -> str:
+    credentials = (ROOT / runner.SQLITE_PATH).parent / "admin-credentials.txt"
+    admin = credentials.read_text().strip() if credentials.exists() else "createsuperuser"
+    return (
+        "\n"
+        f"  Juke is {'running' if api_up else 'NOT answering yet (see the log above)'}\n"
+        f"  API root      {api_base}/api/v1/\n"
+        f"  API docs      {api_base}/api/docs/  (ReDoc: {api_base}/api/redoc/)\n"
+        f"  Admin         {api_base}/admin/  ({admin})\n"
+        f"  Health        {api_base}/healthz\n"
+        f"  Engine        {engine}\n"
+        f"  Tasks         {tasks}\n"
+        "  Ctrl-C stops everything.\n"
+    )
+
+
+def main() -> None:
+    runner = read_environment(DevRunner)
+    engine = read_environment(Engine)
+    api_base = f"http://{runner.BACKEND_HOST}:{runner.BACKEND_PORT}"
+    if not runner.BACKEND_URL:
+        os.environ["BACKEND_URL"] = api_base
+
+    processes = {
+        name: subprocess.Popen(cmd, cwd=ROOT, start_new_session=True) for name, cmd in _commands(runner, engine).items()
+    }
 
     def stop(*_args) -> None:
         for process in processes.values():
@@ -88,24 +135,10 @@ def main() -> None:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
 
-    base = f"http://{host}:{backend_port}"
-    api_up = _wait_for(f"{base}/healthz", 60)
-    engine_up = _wait_for(f"http://127.0.0.1:{engine_port}/health", 30)
+    api_up = _wait_until(lambda: _get_json(f"{api_base}/healthz")[0] != 0, API_START_SECONDS)
+    engine_line = engine_status(api_base, engine) if api_up else "not checked: the API is not answering"
     tasks = "Celery worker + beat" if "worker" in processes else "inline (no broker configured)"
-    sqlite_path = Path(os.environ.get("SQLITE_PATH", "").strip() or ROOT / "var" / "juke.sqlite3")
-    credentials = (ROOT / sqlite_path).parent / "admin-credentials.txt"
-    print(
-        "\n"
-        f"  Juke is {'running' if api_up else 'NOT answering yet (see the log above)'}\n"
-        f"  API root      {base}/api/v1/\n"
-        f"  API docs      {base}/api/docs/\n"
-        f"  Admin         {base}/admin/  ({credentials.read_text().strip() if credentials.exists() else 'createsuperuser'})\n"
-        f"  Health        {base}/healthz\n"
-        f"  Engine        http://127.0.0.1:{engine_port}/health  ({'up' if engine_up else 'not answering'})\n"
-        f"  Tasks         {tasks}\n"
-        "  Ctrl-C stops everything.\n",
-        flush=True,
-    )
+    print(_banner(runner, api_base, api_up, engine_line, tasks), flush=True)
     while True:
         for name, process in processes.items():
             if process.poll() is not None:

@@ -1,65 +1,130 @@
-"""Juke settings: everything comes from the environment (a `.env` file is loaded if present).
+"""Juke settings: everything comes from the environment (or `.env`), read once through typed classes.
 
-The per-concern files imported at the bottom (auth, spotify, tasks, engine) follow the same rule.
+The per-concern files imported at the bottom (auth, spotify, tasks, engine, catalog) follow the same rule;
+settings/production.py then refuses a production configuration that would run degraded.
 """
 
-import sys
 from pathlib import Path
+from typing import Annotated, Literal
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from pydantic import BeforeValidator, Field, model_validator
 
-from settings.env import (
-    BASE_DIR,
-    env_bool,
-    env_int,
-    env_is_set,
-    env_list,
-    env_port,
-    env_str,
-    env_url,
-    load_env_file,
-)
+from settings.environment import BASE_DIR, CommaList, EnvironmentSettings, HttpUrl, read_environment
+from settings.production import refuse_degraded_production
 
-load_env_file()
-
-RUNTIME_ENVIRONMENTS = ("development", "staging", "production")
-JUKE_RUNTIME_ENV = env_str("JUKE_RUNTIME_ENV", "development").lower()
-if JUKE_RUNTIME_ENV not in RUNTIME_ENVIRONMENTS:
-    raise ImproperlyConfigured(
-        f"JUKE_RUNTIME_ENV must be one of {', '.join(RUNTIME_ENVIRONMENTS)}, got {JUKE_RUNTIME_ENV!r}."
-    )
-IS_DEVELOPMENT = JUKE_RUNTIME_ENV == "development"
-RUNNING_TESTS = "pytest" in sys.modules or (len(sys.argv) > 1 and sys.argv[1] == "test")
-
+Port = Annotated[int, Field(ge=1, le=65535)]
 # A key that only ever exists in this file and template.env: never acceptable outside development.
 DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-change-me"
-SECRET_KEY = env_str("DJANGO_SECRET_KEY") or (DEVELOPMENT_SECRET_KEY if IS_DEVELOPMENT else "")
-if not IS_DEVELOPMENT and (not SECRET_KEY or SECRET_KEY == DEVELOPMENT_SECRET_KEY or len(SECRET_KEY) < 50):
-    raise ImproperlyConfigured(
-        f"DJANGO_SECRET_KEY must be set to a long random value (50+ characters) when "
-        f"JUKE_RUNTIME_ENV={JUKE_RUNTIME_ENV}; the development default is refused."
-    )
-
-DEBUG = IS_DEVELOPMENT and env_bool("DJANGO_DEBUG", True)
-
-BACKEND_PORT = env_port("BACKEND_PORT", 8000)
-RECOMMENDER_PORT = env_port("RECOMMENDER_PORT", 9000)
-# Local defaults in development only: elsewhere they decide redirects, e-mailed links and CORS, so they must be set.
-for _name in ("BACKEND_URL", "FRONTEND_URL"):
-    if not IS_DEVELOPMENT and not env_is_set(_name):
-        raise ImproperlyConfigured(
-            f"{_name} must be set (the public https origin) when JUKE_RUNTIME_ENV={JUKE_RUNTIME_ENV}."
-        )
-BACKEND_URL = env_url("BACKEND_URL", f"http://127.0.0.1:{BACKEND_PORT}")
-FRONTEND_URL = env_url("FRONTEND_URL", "http://127.0.0.1:5173")
-
 # localhost, the compose service names and 10.0.2.2 (the Android emulator's name for the host).
-ALLOWED_HOSTS = env_list(
-    "DJANGO_ALLOWED_HOSTS",
-    ["localhost", "127.0.0.1", "0.0.0.0", "backend", "web", "recommender-engine", "10.0.2.2"],
-)
-CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", [FRONTEND_URL])
+DEVELOPMENT_ALLOWED_HOSTS = ["localhost", "127.0.0.1", "0.0.0.0", "backend", "web", "recommender-engine", "10.0.2.2"]
+
+
+class Runtime(EnvironmentSettings):
+    JUKE_RUNTIME_ENV: Annotated[
+        Literal["development", "staging", "production"], BeforeValidator(lambda value: str(value).lower())
+    ] = "development"
+    DJANGO_SECRET_KEY: str = ""
+    DJANGO_DEBUG: bool = True
+    BACKEND_PORT: Port = 8000
+    # Local defaults in development only: elsewhere they decide redirects, e-mailed links and CORS.
+    BACKEND_URL: HttpUrl | None = None
+    FRONTEND_URL: HttpUrl | None = None
+    DJANGO_ALLOWED_HOSTS: CommaList = DEVELOPMENT_ALLOWED_HOSTS
+    CORS_ALLOWED_ORIGINS: CommaList = []
+    # Throttles key anonymous clients by IP. X-Forwarded-For is trusted only for this many proxies in front
+    # of the API (0: use the socket address), so a client cannot dodge a rate limit by inventing the header.
+    NUM_PROXIES: int = Field(0, ge=0, le=10)
+    LOG_LEVEL: str = "INFO"
+
+    @property
+    def is_development(self) -> bool:
+        return self.JUKE_RUNTIME_ENV == "development"
+
+    @model_validator(mode="after")
+    def _outside_development_nothing_is_guessed(self) -> "Runtime":
+        if self.is_development:
+            return self
+        key = self.DJANGO_SECRET_KEY
+        if not key or key == DEVELOPMENT_SECRET_KEY or len(key) < 50:
+            raise ImproperlyConfigured(
+                f"DJANGO_SECRET_KEY must be set to a long random value (50+ characters) when "
+                f"JUKE_RUNTIME_ENV={self.JUKE_RUNTIME_ENV}; the development default is refused."
+            )
+        for name in ("BACKEND_URL", "FRONTEND_URL"):
+            if getattr(self, name) is None:
+                raise ImproperlyConfigured(
+                    f"{name} must be set (the public https origin) when JUKE_RUNTIME_ENV={self.JUKE_RUNTIME_ENV}."
+                )
+        return self
+
+
+class Storage(EnvironmentSettings):
+    """DATABASE_URL, or any POSTGRES_* value, selects PostgreSQL; with neither, an embedded SQLite file."""
+
+    DATABASE_URL: str = ""
+    POSTGRES_NAME: str | None = None
+    POSTGRES_USER: str | None = None
+    POSTGRES_PASSWORD: str | None = None
+    POSTGRES_HOST: str | None = None
+    POSTGRES_PORT: Port | None = None
+    SQLITE_PATH: Path = BASE_DIR / "var" / "juke.sqlite3"
+    # Redis as the shared cache (needed once several processes serve the API), else an in-process cache.
+    CACHE_URL: str = ""
+    # Seconds a SQLite writer waits for another one to finish before giving up.
+    SQLITE_BUSY_TIMEOUT_SECONDS: float = Field(20.0, gt=0)
+
+    @property
+    def uses_postgres_variables(self) -> bool:
+        names = ("POSTGRES_NAME", "POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_HOST", "POSTGRES_PORT")
+        return any(getattr(self, name) is not None for name in names)
+
+
+def database_settings(storage: Storage) -> dict:
+    if storage.DATABASE_URL:
+        try:
+            return dj_database_url.parse(storage.DATABASE_URL, conn_max_age=60)
+        except ValueError as error:
+            raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {error}") from None
+    if storage.uses_postgres_variables:
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": storage.POSTGRES_NAME or "juke",
+            "USER": storage.POSTGRES_USER or "postgres",
+            "PASSWORD": storage.POSTGRES_PASSWORD or "",
+            "HOST": storage.POSTGRES_HOST or "127.0.0.1",
+            "PORT": storage.POSTGRES_PORT or 5432,
+            "CONN_MAX_AGE": 60,
+        }
+    storage.SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(storage.SQLITE_PATH),
+        "OPTIONS": {
+            # A transaction takes the write lock when it begins, so concurrent writers queue (up to the busy
+            # timeout) instead of failing at once with "database is locked" when a reader upgrades to a writer.
+            "transaction_mode": "IMMEDIATE",
+            "timeout": storage.SQLITE_BUSY_TIMEOUT_SECONDS,
+            # WAL lets readers run beside the one writer; NORMAL sync is safe with WAL and much faster.
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        },
+    }
+
+
+RUNTIME = read_environment(Runtime)
+STORAGE = read_environment(Storage)
+
+JUKE_RUNTIME_ENV = RUNTIME.JUKE_RUNTIME_ENV
+IS_DEVELOPMENT = RUNTIME.is_development
+SECRET_KEY = RUNTIME.DJANGO_SECRET_KEY or DEVELOPMENT_SECRET_KEY
+DEBUG = IS_DEVELOPMENT and RUNTIME.DJANGO_DEBUG
+
+BACKEND_PORT = RUNTIME.BACKEND_PORT
+BACKEND_URL = RUNTIME.BACKEND_URL or f"http://127.0.0.1:{BACKEND_PORT}"
+FRONTEND_URL = RUNTIME.FRONTEND_URL or "http://127.0.0.1:5173"
+ALLOWED_HOSTS = RUNTIME.DJANGO_ALLOWED_HOSTS
+CORS_ALLOWED_ORIGINS = RUNTIME.CORS_ALLOWED_ORIGINS or [FRONTEND_URL]
 CORS_ALLOW_CREDENTIALS = True
 CSRF_TRUSTED_ORIGINS = list(CORS_ALLOWED_ORIGINS)
 
@@ -77,6 +142,7 @@ INSTALLED_APPS = [
     "social_django",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "core",
     "juke_auth",
     "catalog",
@@ -116,39 +182,12 @@ TEMPLATES = [
     },
 ]
 
-# Database: DATABASE_URL, or POSTGRES_* values, select PostgreSQL; with neither, an embedded SQLite file.
-SQLITE_PATH = env_str("SQLITE_PATH", str(BASE_DIR / "var" / "juke.sqlite3"))
-POSTGRES_VARIABLES = ("POSTGRES_NAME", "POSTGRES_HOST", "POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_PORT")
-if env_is_set("DATABASE_URL"):
-    try:
-        DATABASES = {"default": dj_database_url.parse(env_str("DATABASE_URL"), conn_max_age=60)}
-    except ValueError as error:
-        raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {error}") from None
-elif any(env_is_set(name) for name in POSTGRES_VARIABLES):
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.postgresql",
-            "NAME": env_str("POSTGRES_NAME", "juke"),
-            "USER": env_str("POSTGRES_USER", "postgres"),
-            "PASSWORD": env_str("POSTGRES_PASSWORD"),
-            "HOST": env_str("POSTGRES_HOST", "127.0.0.1"),
-            "PORT": env_port("POSTGRES_PORT", 5432),
-            "CONN_MAX_AGE": 60,
-        }
-    }
-else:
-    Path(SQLITE_PATH).parent.mkdir(parents=True, exist_ok=True)
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": SQLITE_PATH,
-            "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL;", "timeout": 20},
-        }
-    }
+
+DATABASES = {"default": database_settings(STORAGE)}
+SQLITE_PATH = str(STORAGE.SQLITE_PATH)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Cache: Redis when CACHE_URL is set (needed once several processes serve the API), else in-process.
-CACHE_URL = env_str("CACHE_URL")
+CACHE_URL = STORAGE.CACHE_URL
 if CACHE_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
 else:
@@ -194,9 +233,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.exceptions.api_exception_handler",
     "DEFAULT_THROTTLE_RATES": {},
-    # Throttles key anonymous clients by IP. X-Forwarded-For is trusted only for this many proxies in front
-    # of the API (0: use the socket address), so a client cannot dodge a rate limit by inventing the header.
-    "NUM_PROXIES": env_int("NUM_PROXIES", 0, minimum=0, maximum=10),
+    "NUM_PROXIES": RUNTIME.NUM_PROXIES,
 }
 
 SPECTACULAR_SETTINGS = {
@@ -206,15 +243,31 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI and ReDoc come with the project (drf-spectacular-sidecar), so the docs work offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
-# E-mail: printed to the console in development, SMTP in staging/production, in-memory in tests.
-EMAIL_HOST = env_str("EMAIL_HOST", "smtp.gmail.com")
-EMAIL_PORT = env_port("EMAIL_PORT", 587)
-EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "no-reply@juke.local")
-EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
-EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
-EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
+
+class Email(EnvironmentSettings):
+    """SMTP (staging/production); development prints mails to the console. EMAIL_HOST_USER is also the sender."""
+
+    EMAIL_HOST: str = "smtp.gmail.com"
+    EMAIL_PORT: Port = 587
+    EMAIL_HOST_USER: str = "no-reply@juke.local"
+    EMAIL_HOST_PASSWORD: str = ""
+    EMAIL_USE_TLS: bool = True
+    EMAIL_TIMEOUT: int = Field(10, ge=1)
+
+
+EMAIL = read_environment(Email)
+EMAIL_HOST = EMAIL.EMAIL_HOST
+EMAIL_PORT = EMAIL.EMAIL_PORT
+EMAIL_HOST_USER = EMAIL.EMAIL_HOST_USER
+EMAIL_HOST_PASSWORD = EMAIL.EMAIL_HOST_PASSWORD
+EMAIL_USE_TLS = EMAIL.EMAIL_USE_TLS
+EMAIL_TIMEOUT = EMAIL.EMAIL_TIMEOUT
 DEFAULT_FROM_EMAIL = EMAIL_HOST_USER
 EMAIL_BACKEND = (
     "juke_auth.email_backends.ReadableConsoleEmailBackend"
@@ -222,11 +275,20 @@ EMAIL_BACKEND = (
     else "django.core.mail.backends.smtp.EmailBackend"
 )
 
+
+class Hardening(EnvironmentSettings):
+    """Staging/production only."""
+
+    SECURE_SSL_REDIRECT: bool = True
+    SECURE_HSTS_SECONDS: int = Field(31536000, ge=0)
+
+
 # Production hardening; `manage.py check --deploy` passes with JUKE_RUNTIME_ENV=production.
 if not IS_DEVELOPMENT:
+    HARDENING = read_environment(Hardening)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000, minimum=0)
+    SECURE_SSL_REDIRECT = HARDENING.SECURE_SSL_REDIRECT
+    SECURE_HSTS_SECONDS = HARDENING.SECURE_HSTS_SECONDS
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
@@ -243,11 +305,23 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO").upper()},
+    "root": {"handlers": ["console"], "level": RUNTIME.LOG_LEVEL.upper()},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
 from settings.auth import *  # noqa: E402,F403
+from settings.catalog import *  # noqa: E402,F403
 from settings.engine import *  # noqa: E402,F403
 from settings.spotify import *  # noqa: E402,F403
 from settings.tasks import *  # noqa: E402,F403
+
+if JUKE_RUNTIME_ENV == "production":
+    refuse_degraded_production(
+        allowed_hosts=ALLOWED_HOSTS,
+        backend_url=BACKEND_URL,
+        frontend_url=FRONTEND_URL,
+        database_engine=DATABASES["default"]["ENGINE"],
+        cache_backend=CACHES["default"]["BACKEND"],
+        broker_url=CELERY_BROKER_URL,
+        spotify_stub=SPOTIFY_USE_STUB_DATA,
+    )

@@ -1,21 +1,34 @@
 """Celery configuration (read by settings/celery.py through the CELERY_ namespace)."""
 
 from celery.schedules import crontab
+from pydantic import Field
 
-from settings.base import RUNNING_TESTS
-from settings.env import env_bool, env_int, env_str
+from settings.environment import EnvironmentSettings, read_environment
+
+
+class Tasks(EnvironmentSettings):
+    CELERY_BROKER_URL: str = ""
+    CELERY_RESULT_BACKEND: str = ""
+    CELERY_TASK_ALWAYS_EAGER: bool = False
+    CELERY_VISIBILITY_TIMEOUT: int = Field(3600, ge=1)
+    CELERY_TASK_SOFT_TIME_LIMIT: int = Field(1800, ge=1)
+    # Several deployments (or test runs) can share one Redis: every key the broker writes gets this prefix.
+    CELERY_REDIS_KEY_PREFIX: str = ""
+
+
+TASKS = read_environment(Tasks)
 
 # With no broker configured (the embedded default), tasks run inline in the calling process.
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
-CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", CELERY_BROKER_URL) or None
-CELERY_TASK_ALWAYS_EAGER = RUNNING_TESTS or not CELERY_BROKER_URL or env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+CELERY_BROKER_URL = TASKS.CELERY_BROKER_URL
+CELERY_RESULT_BACKEND = TASKS.CELERY_RESULT_BACKEND or CELERY_BROKER_URL or None
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL or TASKS.CELERY_TASK_ALWAYS_EAGER
 CELERY_TASK_EAGER_PROPAGATES = True
 if not CELERY_BROKER_URL:
     CELERY_BROKER_URL = "memory://"
 
 # The Redis transport re-delivers an unacknowledged task after this many seconds; it must exceed the
 # longest task, because tasks are acknowledged late (after they finish).
-CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1)
+CELERY_VISIBILITY_TIMEOUT = TASKS.CELERY_VISIBILITY_TIMEOUT
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -29,7 +42,7 @@ CELERY_TASK_ROUTES = {
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 1800, minimum=1)
+CELERY_TASK_SOFT_TIME_LIMIT = TASKS.CELERY_TASK_SOFT_TIME_LIMIT
 CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 60
 CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_TIMEZONE = "UTC"
@@ -57,8 +70,7 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# Several deployments (or test runs) can share one Redis: every key the broker writes gets this prefix.
-CELERY_REDIS_KEY_PREFIX = env_str("CELERY_REDIS_KEY_PREFIX")
+CELERY_REDIS_KEY_PREFIX = TASKS.CELERY_REDIS_KEY_PREFIX
 if CELERY_REDIS_KEY_PREFIX:
     CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = CELERY_REDIS_KEY_PREFIX
     CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS["global_keyprefix"] = CELERY_REDIS_KEY_PREFIX

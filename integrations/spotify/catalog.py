@@ -22,7 +22,6 @@ from django.conf import settings
 from spotipy.cache_handler import MemoryCacheHandler
 from spotipy.oauth2 import SpotifyClientCredentials, SpotifyOauthError
 
-from catalog.conf import catalog_setting
 from integrations.spotify.errors import (
     SpotifyAuthError,
     SpotifyBadGateway,
@@ -233,7 +232,7 @@ class SpotipyCatalogClient:
         self.timeout = timeout if timeout is not None else settings.SPOTIFY_REQUEST_TIMEOUT_SECONDS
         self.max_retries = max_retries if max_retries is not None else settings.SPOTIFY_MAX_RETRIES
         self.backoff_seconds = (
-            backoff_seconds if backoff_seconds is not None else catalog_setting("SPOTIFY_RETRY_BACKOFF_SECONDS")
+            backoff_seconds if backoff_seconds is not None else settings.SPOTIFY_RETRY_BACKOFF_SECONDS
         )
         self._sleep = sleep
         session = spotify_http_session()

@@ -201,7 +201,7 @@ def test_deferring_search_indexes_still_imports(tmp_path):
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "spotify_songs.csv"
 
 
-@pytest.mark.skipif(not SHARED.exists(), reason="the shared spotify_songs.csv is not on this machine")
+@pytest.mark.skipif(not SHARED.exists(), reason=f"shared data not found: looked for {SHARED}")
 def test_the_full_shared_file_loads_with_distinct_counts_and_re_runs_clean():
     first = catalog_import_csv(path=SHARED)
 

@@ -55,6 +55,10 @@ def settings_with_env(**env: str) -> dict:
         ({"CELERY_VISIBILITY_TIMEOUT": "soon"}, "CELERY_VISIBILITY_TIMEOUT"),
         ({"FRONTEND_URL": "juke.example"}, "FRONTEND_URL"),
         ({"DATABASE_URL": "not a url"}, "DATABASE_URL"),
+        ({"CATALOG_COUNT_CAP": "lots"}, "CATALOG_COUNT_CAP"),
+        ({"CATALOG_ESTIMATED_COUNT_THRESHOLD": "-1"}, "CATALOG_ESTIMATED_COUNT_THRESHOLD"),
+        ({"SPOTIFY_RETRY_BACKOFF_SECONDS": "soon"}, "SPOTIFY_RETRY_BACKOFF_SECONDS"),
+        ({"RECOMMENDER_PORT": "70000"}, "RECOMMENDER_PORT"),
     ],
 )
 def test_a_malformed_value_stops_start_up_with_a_message_naming_the_variable(env, named_variable):
@@ -124,6 +128,12 @@ PRODUCTION = {
     "DJANGO_SECRET_KEY": PRODUCTION_KEY,
     "BACKEND_URL": "https://api.juke.example",
     "FRONTEND_URL": "https://juke.example",
+    "DJANGO_ALLOWED_HOSTS": "api.juke.example",
+    "DATABASE_URL": "postgres://juke:secret@db.internal:5432/juke",
+    "CACHE_URL": "redis://cache.internal:6379/1",
+    "CELERY_BROKER_URL": "redis://cache.internal:6379/0",
+    "SOCIAL_AUTH_SPOTIFY_KEY": "key",
+    "SOCIAL_AUTH_SPOTIFY_SECRET": "secret",
 }
 
 
@@ -132,21 +142,54 @@ def test_production_is_not_debug_and_uses_smtp():
 
     assert values["debug"] is False
     assert values["email"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert values["stub"] is False
 
 
-def test_production_never_falls_back_to_the_spotify_stub_silently():
-    assert settings_with_env(**PRODUCTION)["stub"] is False
-    assert settings_with_env(**PRODUCTION, SPOTIFY_USE_STUB_DATA="true")["stub"] is True
+@pytest.mark.parametrize(
+    ("degraded", "named_variable"),
+    [
+        ({"SPOTIFY_USE_STUB_DATA": "true"}, "SPOTIFY_USE_STUB_DATA"),
+        ({"BACKEND_URL": "http://api.juke.example"}, "BACKEND_URL"),
+        ({"FRONTEND_URL": "http://juke.example"}, "FRONTEND_URL"),
+        ({"DATABASE_URL": ""}, "DATABASE_URL"),
+        ({"DATABASE_URL": "sqlite:////srv/juke.sqlite3"}, "DATABASE_URL"),
+        ({"CACHE_URL": ""}, "CACHE_URL"),
+        ({"CELERY_BROKER_URL": ""}, "CELERY_BROKER_URL"),
+        ({"DJANGO_ALLOWED_HOSTS": ""}, "DJANGO_ALLOWED_HOSTS"),
+        ({"DJANGO_ALLOWED_HOSTS": "api.juke.example,0.0.0.0"}, "DJANGO_ALLOWED_HOSTS"),
+        ({"DJANGO_ALLOWED_HOSTS": "api.juke.example,10.0.2.2"}, "DJANGO_ALLOWED_HOSTS"),
+    ],
+)
+def test_production_refuses_to_start_degraded_and_names_the_variable(degraded, named_variable):
+    result = run_with_env("import django; django.setup()", **{**PRODUCTION, **degraded})
+
+    assert result.returncode != 0
+    last_line = result.stderr.strip().splitlines()[-1]
+    assert "ImproperlyConfigured" in last_line
+    assert named_variable in last_line
+
+
+def test_staging_may_still_try_the_stub_and_plain_http():
+    values = settings_with_env(
+        JUKE_RUNTIME_ENV="staging",
+        DJANGO_SECRET_KEY=PRODUCTION_KEY,
+        BACKEND_URL="http://staging.juke.example",
+        FRONTEND_URL="http://staging.juke.example",
+        SPOTIFY_USE_STUB_DATA="true",
+    )
+
+    assert values["stub"] is True
+
+
+def test_outside_development_the_stub_is_never_chosen_silently():
+    values = settings_with_env(**{**PRODUCTION, "SOCIAL_AUTH_SPOTIFY_KEY": "", "SOCIAL_AUTH_SPOTIFY_SECRET": ""})
+
+    assert values["stub"] is False
 
 
 def test_production_settings_pass_the_deploy_check():
     clean = {key: value for key, value in os.environ.items() if key in ("PATH", "HOME", "LANG")}
-    clean.update(
-        JUKE_ENV_FILE=os.devnull,
-        **PRODUCTION,
-        DJANGO_ALLOWED_HOSTS="api.juke.example",
-        SQLITE_PATH=os.path.join(os.environ.get("TMPDIR", "/tmp"), "deploy.db"),
-    )
+    clean.update(JUKE_ENV_FILE=os.devnull, **PRODUCTION)
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=REPO_ROOT,
@@ -157,3 +200,133 @@ def test_production_settings_pass_the_deploy_check():
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_base_settings_do_not_change_when_the_test_runner_is_loaded():
+    """Only settings/test.py may know it is a test run: production settings never look for pytest."""
+    code = "import pytest; " + PRINT_SETTINGS
+    result = run_with_env(
+        code,
+        SQLITE_PATH=os.path.join(os.environ.get("TMPDIR", "/tmp"), "s.db"),
+        CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
+        SOCIAL_AUTH_SPOTIFY_KEY="key",
+        SOCIAL_AUTH_SPOTIFY_SECRET="secret",
+    )
+    assert result.returncode == 0, result.stderr
+    values = json.loads(result.stdout.strip().splitlines()[-1])
+
+    assert values["eager"] is False
+    assert values["stub"] is False
+
+
+def test_the_test_settings_stub_spotify_and_run_tasks_inline_whatever_the_environment():
+    result = run_with_env(
+        PRINT_SETTINGS,
+        DJANGO_SETTINGS_MODULE="settings.test",
+        SQLITE_PATH=os.path.join(os.environ.get("TMPDIR", "/tmp"), "s.db"),
+        CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
+        SOCIAL_AUTH_SPOTIFY_KEY="key",
+        SOCIAL_AUTH_SPOTIFY_SECRET="secret",
+    )
+    assert result.returncode == 0, result.stderr
+    values = json.loads(result.stdout.strip().splitlines()[-1])
+
+    assert values["eager"] is True
+    assert values["stub"] is True
+
+
+def test_catalog_and_retry_tunables_are_django_settings_read_at_start_up():
+    code = (
+        "import django, os; from django.conf import settings; django.setup(); "
+        "os.environ['CATALOG_COUNT_CAP'] = '999'; "
+        "print(settings.CATALOG_COUNT_CAP, settings.CATALOG_ESTIMATED_COUNT_THRESHOLD, "
+        "settings.SPOTIFY_RETRY_BACKOFF_SECONDS)"
+    )
+    result = run_with_env(
+        code, CATALOG_COUNT_CAP="5", CATALOG_ESTIMATED_COUNT_THRESHOLD="10", SPOTIFY_RETRY_BACKOFF_SECONDS="0.25"
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["5", "10", "0.25"]
+
+
+def test_a_value_in_the_env_file_is_read_and_the_environment_wins(tmp_path):
+    env_file = tmp_path / "juke.env"
+    env_file.write_text("CATALOG_COUNT_CAP=7\nCATALOG_ESTIMATED_COUNT_THRESHOLD=70\n")
+    code = (
+        "import django; from django.conf import settings; django.setup(); "
+        "print(settings.CATALOG_COUNT_CAP, settings.CATALOG_ESTIMATED_COUNT_THRESHOLD)"
+    )
+    result = run_with_env(code, JUKE_ENV_FILE=str(env_file), CATALOG_ESTIMATED_COUNT_THRESHOLD="80")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["7", "80"]
+
+
+def test_the_engine_url_follows_the_engine_port_with_the_template_env_file():
+    code = (
+        "import django; from django.conf import settings; django.setup(); print(settings.RECOMMENDER_ENGINE_BASE_URL)"
+    )
+    moved = run_with_env(code, JUKE_ENV_FILE=str(REPO_ROOT / "template.env"), RECOMMENDER_PORT="9123")
+    pinned = run_with_env(
+        code,
+        JUKE_ENV_FILE=str(REPO_ROOT / "template.env"),
+        RECOMMENDER_PORT="9123",
+        RECOMMENDER_ENGINE_BASE_URL="http://engine.internal:9000/",
+    )
+
+    assert moved.returncode == 0, moved.stderr
+    assert moved.stdout.strip() == "http://127.0.0.1:9123"
+    assert pinned.stdout.strip() == "http://engine.internal:9000"
+
+
+def test_the_backend_url_follows_the_backend_port_with_the_template_env_file():
+    code = "import django; from django.conf import settings; django.setup(); print(settings.BACKEND_URL)"
+    result = run_with_env(code, JUKE_ENV_FILE=str(REPO_ROOT / "template.env"), BACKEND_PORT="8123")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "http://127.0.0.1:8123"
+
+
+def test_one_refusal_lists_every_degraded_setting_at_once():
+    from django.core.exceptions import ImproperlyConfigured
+
+    from settings.production import refuse_degraded_production
+
+    with pytest.raises(ImproperlyConfigured) as refusal:
+        refuse_degraded_production(
+            allowed_hosts=["localhost", "0.0.0.0", "10.0.2.2"],
+            backend_url="http://127.0.0.1:8000",
+            frontend_url="http://127.0.0.1:5173",
+            database_engine="django.db.backends.sqlite3",
+            cache_backend="django.core.cache.backends.locmem.LocMemCache",
+            broker_url="memory://",
+            spotify_stub=True,
+        )
+
+    message = str(refusal.value)
+    for variable in (
+        "SPOTIFY_USE_STUB_DATA",
+        "BACKEND_URL",
+        "FRONTEND_URL",
+        "DATABASE_URL",
+        "CACHE_URL",
+        "CELERY_BROKER_URL",
+        "DJANGO_ALLOWED_HOSTS",
+    ):
+        assert variable in message
+    assert "0.0.0.0, 10.0.2.2" in message
+
+
+def test_a_production_configuration_on_real_services_is_accepted():
+    from settings.production import refuse_degraded_production
+
+    refuse_degraded_production(
+        allowed_hosts=["api.juke.example"],
+        backend_url="https://api.juke.example",
+        frontend_url="https://juke.example",
+        database_engine="django.db.backends.postgresql",
+        cache_backend="django.core.cache.backends.redis.RedisCache",
+        broker_url="redis://cache.internal:6379/0",
+        spotify_stub=False,
+    )
