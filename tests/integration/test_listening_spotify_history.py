@@ -121,3 +121,14 @@ def test_what_the_stub_player_plays_for_30_seconds_joins_the_spotify_history():
 
     assert track_id not in [tid for _, tid in stub_history(spotify_id, now_ms=now_ms)]  # listed once it ends
     assert (ends_ms, track_id) in stub_history(spotify_id, now_ms=ends_ms + 1000)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_linking_spotify_imports_the_history_at_once(settings):
+    settings.LISTENING_IMPORT_ON_SPOTIFY_LINK = True
+
+    user, _ = linked_user()  # the social account is committed: its on_commit hook runs the (eager) task
+
+    state = SpotifyHistorySync.objects.get(user=user)
+    assert state.initial_import_at is not None
+    assert Listen.objects.filter(user=user, source=ListenSource.SPOTIFY).exists()
