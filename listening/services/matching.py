@@ -91,24 +91,34 @@ def listens_match_unmatched(*, batch_size: int = MATCH_BATCH_SIZE) -> int:
     """
     updated = 0
     after = ""
+    unmatched = Listen.objects.filter(track__isnull=True)
     while True:
-        groups = list(
-            Listen.objects.filter(track__isnull=True, fingerprint__gt=after)
+        # A page of distinct fingerprints, then every group of those: a group is never cut in two.
+        fingerprints = list(
+            unmatched.filter(fingerprint__gt=after)
             .order_by("fingerprint")
-            .values_list("fingerprint", "spotify_id", "isrc", "artist_name", "track_name")
+            .values_list("fingerprint", flat=True)
             .distinct()[:batch_size]
         )
-        if not groups:
+        if not fingerprints:
             return updated
-        after = groups[-1][0]
+        after = fingerprints[-1]
+        groups = list(
+            unmatched.filter(fingerprint__in=fingerprints)
+            .order_by()
+            .values_list("fingerprint", "spotify_id", "isrc", "artist_name", "track_name")
+            .distinct()
+        )
         keys = [
             TrackKey(spotify_id=spotify_id, isrc=isrc, artist_name=artist, track_name=track)
             for _, spotify_id, isrc, artist, track in groups
         ]
-        for (fingerprint, spotify_id, isrc, _, _), track_id in zip(groups, tracks_match(keys=keys), strict=True):
+        for (fingerprint, spotify_id, isrc, artist, track), track_id in zip(
+            groups, tracks_match(keys=keys), strict=True
+        ):
             if track_id is not None:
-                updated += Listen.objects.filter(
-                    track__isnull=True, fingerprint=fingerprint, spotify_id=spotify_id, isrc=isrc
+                updated += unmatched.filter(
+                    fingerprint=fingerprint, spotify_id=spotify_id, isrc=isrc, artist_name=artist, track_name=track
                 ).update(track_id=track_id)
-        if len(groups) < batch_size:
+        if len(fingerprints) < batch_size:
             return updated

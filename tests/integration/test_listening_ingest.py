@@ -112,3 +112,25 @@ def test_a_large_batch_is_stored_in_several_statements():
     user = UserFactory()
     result = listens_ingest(user=user, listens=[listen(n) for n in range(1200)], source=ListenSource.IMPORT)
     assert result.created == 1200 == Listen.objects.filter(user=user).count()
+
+
+def test_matching_in_small_batches_still_reaches_every_group_of_a_song():
+    user = UserFactory()
+    track = TrackFactory(spotify_id="4uLU6hMCjMI75M1A2tKUQC", name="Song", artists=[ArtistFactory(name="Band")])
+    listens_ingest(
+        user=user,
+        listens=[
+            listen(0, artist_name="Band", track_name="Song", spotify_id="0000000000000000000000"),
+            listen(1, artist_name="Band", track_name="Song", isrc="GBAYE0601498"),
+            listen(2, artist_name="Other", track_name="Unknown"),
+        ],
+        source=ListenSource.IMPORT,
+    )
+    Listen.objects.filter(user=user).update(track=None)
+
+    assert listens_match_unmatched(batch_size=1) == 2
+    assert list(Listen.objects.filter(user=user).order_by("listened_at").values_list("track_id", flat=True)) == [
+        track.pk,
+        track.pk,
+        None,
+    ]
