@@ -1,95 +1,86 @@
-"""Input and output shapes of the playback endpoints (contract §6)."""
+"""Input and output shapes of the playback endpoints (contract §6); command inputs derive from playback.commands."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
 
 from django.core.validators import RegexValidator
 from rest_framework import serializers
 
-from playback.services.providers import playback_uri_error
-from playback.types import REPEAT_STATES
-
-# Device ids end up in the provider's URL: letters, digits and a few separators only.
-device_id_validator = RegexValidator(r"^[A-Za-z0-9._:\-]+$", "Enter a valid device id.")
+from playback.commands import COMMANDS, PROVIDER, Input, PlaybackCommand
 
 
-def _optional_text(**kwargs) -> serializers.CharField:
-    return serializers.CharField(required=False, allow_blank=True, allow_null=True, trim_whitespace=True, **kwargs)
-
-
-def _blank_to_none(data: dict, *names: str) -> dict:
-    for name in names:
-        if name in data and not data[name]:
-            data[name] = None
-    return data
-
-
-class _UriValidator:
-    def __init__(self, kind: str):
-        self.kind = kind
-
-    def __call__(self, value: str) -> None:
-        if value:
-            message = playback_uri_error(kind=self.kind, uri=value)
-            if message:
-                raise serializers.ValidationError(message)
-
-
-class PlaybackTargetInputSerializer(serializers.Serializer):
-    provider = _optional_text(max_length=32, help_text="Provider slug (`spotify`); blank = first linked provider.")
-    device_id = _optional_text(
-        max_length=128, validators=[device_id_validator], help_text="Target device; blank = the active device."
+def _drf_field(spec: Input) -> serializers.Field:
+    """The DRF field that checks `spec`'s rule (and documents it in the OpenAPI schema)."""
+    common = {"help_text": spec.help} if spec.help else {}
+    if spec.type is bool:
+        if spec.default is not None:
+            return serializers.BooleanField(default=spec.default, **common)
+        return serializers.BooleanField(required=spec.required, **common)
+    if spec.type is int:
+        return serializers.IntegerField(
+            required=spec.required,
+            allow_null=not spec.required,
+            min_value=spec.minimum,
+            max_value=spec.maximum,
+            **common,
+        )
+    if spec.choices:
+        return serializers.ChoiceField(choices=spec.choices, required=spec.required, **common)
+    validators = [RegexValidator(spec.pattern, spec.invalid)] if spec.pattern else []
+    optional = {} if spec.required else {"required": False, "allow_blank": True, "allow_null": True}
+    return serializers.CharField(
+        max_length=spec.max_length, trim_whitespace=True, validators=validators, **optional, **common
     )
 
-    def validate(self, attrs):
-        return _blank_to_none(attrs, "provider", "device_id")
 
+class PlaybackProviderInputSerializer(serializers.Serializer):
+    """The provider a request is for; read before anything else, to find the user's account."""
 
-class PlaybackPlayInputSerializer(PlaybackTargetInputSerializer):
-    track_uri = _optional_text(max_length=200, help_text="spotify:track:<id>. Wins over context_uri.")
-    context_uri = _optional_text(max_length=200, help_text="spotify:album|artist|playlist:<id>.")
-    position_ms = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    provider = _drf_field(PROVIDER)
 
     def validate(self, attrs):
-        attrs = _blank_to_none(super().validate(attrs), "track_uri", "context_uri")
-        # track_uri wins over context_uri (contract §6), so an ignored context_uri is not checked.
-        if attrs.get("track_uri"):
-            attrs["context_uri"] = None
-        errors = {}
-        for field, kind in (("track_uri", "track"), ("context_uri", "context")):
-            if attrs.get(field):
-                message = playback_uri_error(kind=kind, uri=attrs[field])
-                if message:
-                    errors[field] = [message]
-        if errors:
-            raise serializers.ValidationError(errors)
-        return attrs
+        return {name: value if value != "" else None for name, value in attrs.items()}
 
 
-class PlaybackSeekInputSerializer(PlaybackTargetInputSerializer):
-    position_ms = serializers.IntegerField(min_value=0)
+class PlaybackCommandInputSerializer(PlaybackProviderInputSerializer):
+    """Base of the per-command input serializers: drops inputs the command ignores before checking the rest."""
+
+    command: PlaybackCommand
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            ignored = {
+                spec.name
+                for spec in self.command.inputs
+                if spec.ignored_when and str(data.get(spec.ignored_when) or "").strip()
+            }
+            data = {name: value for name, value in data.items() if name not in ignored}
+        return super().to_internal_value(data)
 
 
-class PlaybackVolumeInputSerializer(PlaybackTargetInputSerializer):
-    volume_percent = serializers.IntegerField(min_value=0, max_value=100)
+def _class_name(command: PlaybackCommand, suffix: str) -> str:
+    return f"Playback{command.name.title()}{suffix}"
 
 
-class PlaybackShuffleInputSerializer(PlaybackTargetInputSerializer):
-    state = serializers.BooleanField(help_text="true turns shuffle on.")
+def command_input_serializer(command: PlaybackCommand) -> type[PlaybackCommandInputSerializer]:
+    """The input serializer of one command, from its row in the table."""
+    fields = {spec.name: _drf_field(spec) for spec in command.inputs}
+    return type(
+        _class_name(command, "InputSerializer"), (PlaybackCommandInputSerializer,), {"command": command, **fields}
+    )
 
 
-class PlaybackRepeatInputSerializer(PlaybackTargetInputSerializer):
-    state = serializers.ChoiceField(choices=REPEAT_STATES)
-
-
-class PlaybackTransferInputSerializer(PlaybackTargetInputSerializer):
-    device_id = serializers.CharField(max_length=128, trim_whitespace=True, validators=[device_id_validator])
-    play = serializers.BooleanField(default=False, help_text="true starts playing on the new device.")
-
-
-class PlaybackQueueInputSerializer(PlaybackTargetInputSerializer):
-    uri = serializers.CharField(max_length=200, trim_whitespace=True, validators=[_UriValidator("queue")])
-
-
-class PlaybackStateQuerySerializer(serializers.Serializer):
-    provider = _optional_text(max_length=32)
+def command_error_serializer(command: PlaybackCommand) -> type[serializers.Serializer]:
+    """A 400 body of one command: `{detail, code[, reason]}`, or field errors `{<input>: [message]}`."""
+    names = ["provider", *(spec.name for spec in command.inputs), "non_field_errors"]
+    fields = {name: serializers.ListField(child=serializers.CharField(), required=False) for name in names}
+    doc = (
+        "`{detail, code[, reason]}` when the request cannot be served; `{<input>: [message]}` when inputs break rules."
+    )
+    return type(
+        _class_name(command, "BadRequestSerializer"), (PlaybackErrorOutputSerializer,), {"__doc__": doc, **fields}
+    )
 
 
 # Output -----------------------------------------------------------------------------------------
@@ -145,7 +136,35 @@ class PlaybackDeviceListOutputSerializer(serializers.Serializer):
     devices = PlaybackDeviceOutputSerializer(many=True)
 
 
+# Errors, as they come back ------------------------------------------------------------------------
+
+
 class PlaybackErrorOutputSerializer(serializers.Serializer):
-    detail = serializers.CharField()
+    """A 400 that is not about one input (not linked, unsupported provider, Spotify's refusal)."""
+
+    detail = serializers.CharField(required=False)
     code = serializers.CharField(required=False)
-    reason = serializers.CharField(required=False, help_text="The provider's reason, e.g. NO_ACTIVE_DEVICE.")
+    reason = serializers.CharField(
+        required=False, help_text="Spotify's reason, e.g. NO_ACTIVE_DEVICE, PREMIUM_REQUIRED."
+    )
+
+
+class PlaybackReadBadRequestSerializer(PlaybackErrorOutputSerializer):
+    """`{detail, code}` when the read cannot be served; `{"provider": [message]}` for a malformed provider."""
+
+    provider = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+class PlaybackUpstreamErrorOutputSerializer(serializers.Serializer):
+    """Spotify failed (502) or cannot be reached (503, with Retry-After when Spotify gave one)."""
+
+    detail = serializers.CharField()
+    code = serializers.CharField()
+
+
+class PlaybackDetailOutputSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+COMMAND_INPUT_SERIALIZERS = {command.name: command_input_serializer(command) for command in COMMANDS}
+COMMAND_ERROR_SERIALIZERS = {command.name: command_error_serializer(command) for command in COMMANDS}

@@ -1,4 +1,4 @@
-"""Spotify player adapter: the user's devices and playback, through spotipy, plus the token refresh grant.
+"""Spotify player adapter: the user's devices and playback, through spotipy.
 
 Every call goes through `spotify_http_session()` (answered in-process by spotify_stub in stub
 mode), without retries and with `SPOTIFY_REQUEST_TIMEOUT_SECONDS`. Failures become the shared
@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import quote
 
 import requests
 import spotipy
 from django.conf import settings
-from django.utils import timezone
 
 from integrations.spotify.errors import (
     SpotifyAuthError,
@@ -28,19 +26,17 @@ from integrations.spotify.errors import (
     SpotifyRateLimited,
     SpotifyUnavailable,
 )
-from integrations.spotify.http import SPOTIFY_ACCOUNTS_ORIGIN, spotify_http_session
-from playback.types import (
-    PlaybackAlbum,
-    PlaybackArtist,
-    PlaybackDevice,
-    PlaybackState,
-    PlaybackTrack,
-)
+from integrations.spotify.http import spotify_http_session
+from integrations.spotify.player_state import PlaybackDevice, PlaybackState, device_from_payload, state_from_payload
+from integrations.spotify.tokens import retry_after_seconds
+from integrations.spotify.tokens import spotify_access_token_refresh as spotify_access_token_refresh  # its old home
 
 logger = logging.getLogger(__name__)
 
-SPOTIFY_TOKEN_URL = f"{SPOTIFY_ACCOUNTS_ORIGIN}api/token"
 T = TypeVar("T")
+
+# Spotify's reason when a command names no device and none is active.
+NO_ACTIVE_DEVICE = "NO_ACTIVE_DEVICE"
 
 
 class SpotifyPlayerCommandRefused(SpotifyBadRequest):
@@ -50,63 +46,6 @@ class SpotifyPlayerCommandRefused(SpotifyBadRequest):
         super().__init__(message, status_code=status_code)
         self.spotify_message = message  # "" when Spotify gave none (`message` then falls back to the docstring)
         self.reason = reason
-
-
-@dataclass(frozen=True)
-class SpotifyTokenGrant:
-    """Spotify's answer to a refresh_token grant; `refresh_token` only when Spotify rotated it."""
-
-    access_token: str
-    token_type: str
-    expires_in: int | None
-    refresh_token: str | None
-    scope: str | None
-
-
-def spotify_access_token_refresh(*, refresh_token: str) -> SpotifyTokenGrant:
-    """Exchange a refresh token for a new access token (accounts service, refresh_token grant).
-
-    Calls Spotify. Raises SpotifyAuthError when Spotify refuses the refresh token.
-    https://developer.spotify.com/documentation/web-api/tutorials/refreshing-tokens
-    """
-    session = spotify_http_session()
-    try:
-        response = session.post(
-            SPOTIFY_TOKEN_URL,
-            data={"grant_type": "refresh_token", "refresh_token": refresh_token},
-            auth=(settings.SOCIAL_AUTH_SPOTIFY_KEY, settings.SOCIAL_AUTH_SPOTIFY_SECRET),
-            timeout=settings.SPOTIFY_REQUEST_TIMEOUT_SECONDS,
-        )
-    except requests.Timeout as exc:
-        raise SpotifyUnavailable("Spotify did not answer in time.") from exc
-    except requests.RequestException as exc:
-        raise SpotifyUnavailable("Spotify could not be reached.") from exc
-    finally:
-        session.close()
-
-    try:
-        payload = response.json()
-    except ValueError:
-        payload = None
-    if response.status_code == 200 and isinstance(payload, dict) and payload.get("access_token"):
-        expires_in = payload.get("expires_in")
-        return SpotifyTokenGrant(
-            access_token=str(payload["access_token"]),
-            token_type=str(payload.get("token_type") or "Bearer"),
-            expires_in=int(expires_in) if isinstance(expires_in, int | float) else None,
-            refresh_token=payload.get("refresh_token") or None,
-            scope=payload.get("scope"),
-        )
-    description = ""
-    if isinstance(payload, dict):
-        description = str(payload.get("error_description") or payload.get("error") or "")
-    if response.status_code in (400, 401, 403):
-        raise SpotifyAuthError(description or "Spotify refused the refresh token.", status_code=response.status_code)
-    if response.status_code == 429:
-        raise SpotifyRateLimited("Spotify is rate limiting us.", retry_after=_retry_after(response.headers))
-    if response.status_code >= 500:
-        raise SpotifyUnavailable(f"Spotify answered {response.status_code}.", status_code=response.status_code)
-    raise SpotifyBadGateway(f"Unexpected answer from Spotify's token endpoint ({response.status_code}).")
 
 
 class SpotifyPlayerClient:
@@ -143,7 +82,7 @@ class SpotifyPlayerClient:
             return None
         if not isinstance(payload, dict):
             raise SpotifyBadGateway("Spotify sent a playback state we cannot read.")
-        return _state_from_payload(payload)
+        return state_from_payload(payload)
 
     def get_devices(self) -> list[PlaybackDevice]:
         """The user's available Spotify Connect devices.
@@ -155,7 +94,7 @@ class SpotifyPlayerClient:
             return []
         if not isinstance(payload, dict) or not isinstance(payload.get("devices"), list):
             raise SpotifyBadGateway("Spotify sent a device list we cannot read.")
-        return [_device_from_payload(item) for item in payload["devices"] if isinstance(item, dict)]
+        return [device_from_payload(item) for item in payload["devices"] if isinstance(item, dict)]
 
     # Commands ---------------------------------------------------------------------------------
 
@@ -235,13 +174,6 @@ def _device_param(device_id: str | None) -> str | None:
     return quote(device_id, safe="") if device_id else None
 
 
-def _retry_after(headers) -> float | None:
-    try:
-        return float(headers.get("Retry-After")) if headers and headers.get("Retry-After") else None
-    except (TypeError, ValueError):
-        return None
-
-
 def _spotify_message(exc: spotipy.SpotifyException) -> str:
     # spotipy prefixes Spotify's message with "<url>:\n "; a missing message becomes "None".
     message = str(exc.msg or "")
@@ -257,97 +189,9 @@ def _error_from_spotify_exception(exc: spotipy.SpotifyException) -> SpotifyError
     if status == 401:
         return SpotifyAuthError(message or "Spotify refused the access token.", status_code=401)
     if status == 429:
-        return SpotifyRateLimited("Spotify is rate limiting us.", retry_after=_retry_after(exc.headers))
+        return SpotifyRateLimited("Spotify is rate limiting us.", retry_after=retry_after_seconds(exc.headers))
     if status in (400, 403, 404):
         return SpotifyPlayerCommandRefused(message, status_code=status, reason=exc.reason)
     if status is not None and status >= 500:
         return SpotifyUnavailable(f"Spotify answered {status}.", status_code=status)
     return SpotifyBadGateway(f"Unexpected answer from Spotify ({status}).")
-
-
-# Payload parsing ------------------------------------------------------------------------------
-# Spotify's playback object: {device, repeat_state, shuffle_state, context: {uri}|null, timestamp,
-# progress_ms|null, is_playing, item: track|episode|null, currently_playing_type}. A track has
-# {id, uri, name, duration_ms, album: {id, uri, name, images: [{url, width, height}]}, artists: [...]};
-# an episode has `show` (with images) instead of album and artists.
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _first_image_url(images: Any) -> str | None:
-    if isinstance(images, list):
-        for image in images:
-            if isinstance(image, dict) and isinstance(image.get("url"), str) and image["url"]:
-                return image["url"]
-            if isinstance(image, str) and image:
-                return image
-    return None
-
-
-def _track_from_payload(item: dict) -> PlaybackTrack:
-    album_payload = item.get("album") if isinstance(item.get("album"), dict) else None
-    show_payload = item.get("show") if isinstance(item.get("show"), dict) else None
-    album = None
-    if album_payload:
-        album = PlaybackAlbum(
-            id=_text(album_payload.get("id")),
-            uri=_text(album_payload.get("uri")),
-            name=_text(album_payload.get("name")),
-            artwork_url=_first_image_url(album_payload.get("images")),
-        )
-    elif show_payload:
-        album = PlaybackAlbum(
-            id=_text(show_payload.get("id")),
-            uri=_text(show_payload.get("uri")),
-            name=_text(show_payload.get("name")),
-            artwork_url=_first_image_url(show_payload.get("images")) or _first_image_url(item.get("images")),
-        )
-    artists = [
-        PlaybackArtist(id=_text(artist.get("id")), uri=_text(artist.get("uri")), name=_text(artist.get("name")))
-        for artist in item.get("artists") or []
-        if isinstance(artist, dict)
-    ]
-    duration = item.get("duration_ms")
-    return PlaybackTrack(
-        id=_text(item.get("id")),
-        uri=_text(item.get("uri")),
-        name=_text(item.get("name")),
-        duration_ms=int(duration) if isinstance(duration, int | float) else 0,
-        album=album,
-        artists=artists,
-    )
-
-
-def _device_from_payload(payload: dict) -> PlaybackDevice:
-    volume = payload.get("volume_percent")
-    return PlaybackDevice(
-        id=payload.get("id") if isinstance(payload.get("id"), str) else None,
-        name=_text(payload.get("name")),
-        type=_text(payload.get("type")),
-        volume_percent=int(volume) if isinstance(volume, int | float) else None,
-        is_active=bool(payload.get("is_active")),
-        is_restricted=bool(payload.get("is_restricted")),
-        supports_volume=bool(payload.get("supports_volume", True)),
-    )
-
-
-def _state_from_payload(payload: dict) -> PlaybackState:
-    item = payload.get("item") if isinstance(payload.get("item"), dict) else None
-    device = payload.get("device") if isinstance(payload.get("device"), dict) else None
-    context = payload.get("context") if isinstance(payload.get("context"), dict) else None
-    progress = payload.get("progress_ms")
-    repeat_state = payload.get("repeat_state")
-    shuffle_state = payload.get("shuffle_state")
-    return PlaybackState(
-        provider="spotify",
-        is_playing=bool(payload.get("is_playing")),
-        progress_ms=int(progress) if isinstance(progress, int | float) and progress >= 0 else 0,
-        updated_at=timezone.now(),
-        track=_track_from_payload(item) if item else None,
-        device=_device_from_payload(device) if device else None,
-        shuffle_state=shuffle_state if isinstance(shuffle_state, bool) else None,
-        repeat_state=repeat_state if isinstance(repeat_state, str) else None,
-        context_uri=_text(context.get("uri")) or None if context else None,
-    )

@@ -11,7 +11,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import DatabaseError
 
@@ -31,7 +31,7 @@ def listen_threshold_ms(*, duration_ms: int) -> int:
     return min(MIN_PLAYED_MS, duration_ms // 2) if duration_ms > 0 else MIN_PLAYED_MS
 
 
-def listen_record_from_playback(*, user: AbstractBaseUser, state: Any) -> bool:
+def listen_record_from_playback(*, user_id: int, state: Any) -> bool:
     """Record the playing track as a listen once it has played long enough; True when this call stored it.
 
     `state` is a playback state (playback.types.PlaybackState). Never raises: a failure to record must
@@ -44,7 +44,7 @@ def listen_record_from_playback(*, user: AbstractBaseUser, state: Any) -> bool:
         return False
     started = state.updated_at - timedelta(milliseconds=state.progress_ms)
     started_ms = int(started.timestamp() * 1000)
-    note_key = f"listening:playback:{user.pk}"
+    note_key = f"listening:playback:{user_id}"
     note = cache.get(note_key)
     if note and note[0] == track.id and abs(note[1] - started_ms) < SAME_PLAY_TOLERANCE_MS:
         return False
@@ -59,9 +59,11 @@ def listen_record_from_playback(*, user: AbstractBaseUser, state: Any) -> bool:
         additional_info={"listening_from": "juke", "provider": getattr(state, "provider", "")},
     )
     try:
+        # The user is loaded only here, once per play: reading the player costs no query of ours.
+        user = get_user_model().objects.get(pk=user_id)
         result = listens_ingest(user=user, listens=[listen], source=ListenSource.JUKE)
     except (DatabaseError, ListenInvalid):
-        logger.exception("Could not record the playback of %s by user %s as a listen", track.id, user.pk)
+        logger.exception("Could not record the playback of %s by user %s as a listen", track.id, user_id)
         return False
     cache.set(note_key, (track.id, started_ms), _NOTE_SECONDS)
     return result.created > 0

@@ -18,7 +18,7 @@ from social_django.models import UserSocialAuth
 from catalog.services.ingest import artists_upsert, tracks_upsert
 from integrations.spotify.errors import SpotifyAuthError, SpotifyError, SpotifyRateLimited
 from integrations.spotify.library import SpotifyLibraryClient, SpotifyScopeMissing
-from integrations.spotify.player import spotify_access_token_refresh
+from integrations.spotify.tokens import spotify_access_token_refresh
 from listening.models import Like, LikeSource, ListenSource, SpotifyHistorySync
 from listening.services.ingest import ListenInput, listens_ingest
 

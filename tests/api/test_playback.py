@@ -4,35 +4,15 @@ import time
 import uuid
 
 import pytest
-from django.contrib.auth import get_user_model
-from social_django.models import UserSocialAuth
 
 from catalog.models import Album, Artist, Track
+from tests.factories_playback import link_spotify, make_user
 
 TRACK_URI = "spotify:track:1IXGILkPm0tOCNeq00kCPa"
 OTHER_TRACK_URI = "spotify:track:3eFJI470ALf1EYjywPRsJy"
 ALBUM_URI = "spotify:album:4QxzbfSsVryEQwvPFEV5Iu"
 
 pytestmark = pytest.mark.django_db
-
-
-def make_user(username: str | None = None):
-    return get_user_model().objects.create_user(username=username or f"u{uuid.uuid4().hex[:10]}", password="pw-x9!kq")
-
-
-def link_spotify(user, *, spotify_id: str | None = None, **extra) -> UserSocialAuth:
-    """A linked Spotify account the way social-core stores it; stub tokens name their Spotify user."""
-    spotify_id = spotify_id or f"listener{uuid.uuid4().hex[:10]}"
-    extra_data = {
-        "access_token": f"stub-access-{spotify_id}.{uuid.uuid4().hex[:8]}",
-        "refresh_token": f"stub-refresh-{spotify_id}.{uuid.uuid4().hex[:8]}",
-        "expires": 3600,
-        "auth_time": int(time.time()),
-        "token_type": "Bearer",
-    }
-    extra_data.update(extra)
-    extra_data = {key: value for key, value in extra_data.items() if value is not None}
-    return UserSocialAuth.objects.create(user=user, provider="spotify", uid=spotify_id, extra_data=extra_data)
 
 
 @pytest.fixture
@@ -161,15 +141,14 @@ def test_play_at_a_position_starts_there(api_client, listener, catalog_track):
     assert 60000 <= response.json()["progress_ms"] < 70000
 
 
-def test_play_without_a_device_when_none_is_active_passes_spotifys_reason_on(api_client, listener):
+def test_play_without_a_device_when_none_is_active_plays_on_the_first_device(api_client, listener):
     response = api_client.post("/api/v1/playback/play/", {"track_uri": TRACK_URI}, format="json")
 
-    assert response.status_code == 400
-    assert response.json() == {
-        "detail": "Player command failed: No active device found",
-        "code": "provider_refused",
-        "reason": "NO_ACTIVE_DEVICE",
-    }
+    assert response.status_code == 202, response.content
+    assert response.json()["is_playing"] is True
+    assert response.json()["track"]["uri"] == TRACK_URI
+    assert response.json()["device"]["name"] == "Juke Web Player"
+    assert response.json()["device"]["is_active"] is True
 
 
 def test_progress_advances_between_two_reads(api_client, listener):

@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from social_django.models import UserSocialAuth
 
-from playback.services.providers import spotify_access_token_get
+from playback.services.spotify_account import spotify_access_token_get
 from tests.conftest import require_service
 
 TOKEN = "https://accounts.spotify.com/api/token"
@@ -83,7 +83,9 @@ def token_endpoint():
 def test_concurrent_requests_with_an_expiring_token_refresh_once(token_endpoint):
     account = linked_account(auth_time=int(time.time()) - 3590)
 
-    results, errors = run_concurrently(lambda: spotify_access_token_get(account_id=account.pk))
+    results, errors = run_concurrently(
+        lambda: spotify_access_token_get(account=UserSocialAuth.objects.get(pk=account.pk))
+    )
 
     assert errors == []
     assert len(token_endpoint) == 1
@@ -97,7 +99,7 @@ def test_concurrent_401s_for_the_same_token_refresh_once(token_endpoint):
     account = linked_account()
 
     results, errors = run_concurrently(
-        lambda: spotify_access_token_get(account_id=account.pk, rejected_token="old-access")
+        lambda: spotify_access_token_get(account=UserSocialAuth.objects.get(pk=account.pk), rejected_token="old-access")
     )
 
     assert errors == []
@@ -112,7 +114,7 @@ def test_a_refresh_without_rotation_keeps_the_stored_refresh_token():
     with responses.RequestsMock() as mock:
         mock.post(TOKEN, json={"access_token": "fresh", "expires_in": 1800})
 
-        assert spotify_access_token_get(account_id=account.pk) == "fresh"
+        assert spotify_access_token_get(account=account) == "fresh"
 
     account.refresh_from_db()
     assert account.extra_data["refresh_token"] == "old-refresh"

@@ -6,11 +6,8 @@ import responses
 from responses import matchers
 
 from integrations.spotify.errors import SpotifyAuthError, SpotifyBadGateway, SpotifyRateLimited, SpotifyUnavailable
-from integrations.spotify.player import (
-    SpotifyPlayerClient,
-    SpotifyPlayerCommandRefused,
-    spotify_access_token_refresh,
-)
+from integrations.spotify.player import SpotifyPlayerClient, SpotifyPlayerCommandRefused
+from integrations.spotify.tokens import spotify_access_token_refresh
 
 PLAYER = "https://api.spotify.com/v1/me/player"
 TOKEN = "https://accounts.spotify.com/api/token"

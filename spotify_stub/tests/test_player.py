@@ -1,4 +1,4 @@
-"""The stub Spotify player behind spotipy (stub mode, no DB): per-user state, wall-time progress, Spotify's errors."""
+"""The stub Spotify player behind spotipy (stub mode, no DB): per-user state, wall-time progress, idle devices, Spotify's errors."""
 
 import time
 import uuid
@@ -7,6 +7,7 @@ import pytest
 import spotipy
 
 from integrations.spotify.http import spotify_http_session
+from spotify_stub.player_state import IDLE_DEVICE_AFTER_MS, stub_player_wait
 
 TRACK_A = "spotify:track:1IXGILkPm0tOCNeq00kCPa"
 TRACK_B = "spotify:track:3eFJI470ALf1EYjywPRsJy"
@@ -197,3 +198,49 @@ def test_transfer_moves_the_active_device_and_keeps_the_track():
     state = sp.current_playback()
     assert state["device"]["id"] == devices[1]["id"]
     assert state["item"]["uri"] == TRACK_A
+
+
+def test_a_player_left_paused_long_enough_loses_its_active_device():
+    user_id = f"idle{uuid.uuid4().hex[:6]}"
+    sp, devices = active_player(user_id=user_id)
+    sp.start_playback(device_id=devices[1]["id"], uris=[TRACK_A])
+    sp.pause_playback()
+
+    stub_player_wait(user_id=user_id, seconds=IDLE_DEVICE_AFTER_MS / 1000 + 1)
+
+    assert sp.current_playback() is None
+    assert not any(device["is_active"] for device in sp.devices()["devices"])
+    with pytest.raises(spotipy.SpotifyException) as caught:
+        sp.start_playback()
+    assert caught.value.reason == "NO_ACTIVE_DEVICE"
+
+
+def test_a_briefly_paused_player_keeps_its_device_and_a_playing_one_never_idles():
+    user_id = f"idle{uuid.uuid4().hex[:6]}"
+    sp, devices = active_player(user_id=user_id)
+    sp.start_playback(device_id=devices[1]["id"], uris=[TRACK_A])
+    sp.pause_playback()
+    stub_player_wait(user_id=user_id, seconds=IDLE_DEVICE_AFTER_MS / 1000 - 60)
+
+    assert sp.current_playback()["device"]["id"] == devices[1]["id"]
+    sp.start_playback()
+    sp.repeat("track")
+    stub_player_wait(user_id=user_id, seconds=IDLE_DEVICE_AFTER_MS / 1000 + 1)
+    assert sp.current_playback()["is_playing"] is True
+
+
+def test_the_named_device_is_woken_when_none_is_active():
+    sp, devices = active_player()
+
+    sp.start_playback(device_id=devices[1]["id"], uris=[TRACK_A])
+
+    assert sp.current_playback()["device"]["id"] == devices[1]["id"]
+
+
+def test_a_user_with_spotify_open_nowhere_has_no_devices():
+    sp = player(user_id=f"nodevice{uuid.uuid4().hex[:6]}")
+
+    assert sp.devices()["devices"] == []
+    with pytest.raises(spotipy.SpotifyException) as caught:
+        sp.start_playback(uris=[TRACK_A])
+    assert caught.value.reason == "NO_ACTIVE_DEVICE"
