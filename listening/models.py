@@ -17,7 +17,8 @@ class ListenSource(models.TextChoices):
 
 
 class Listen(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="listens")
+    # No index of its own: the unique constraint below starts with user (see docs/adr/0008).
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="listens", db_index=False)
     listened_at = models.DateTimeField(help_text="When the listen started (UTC).")
     track = models.ForeignKey("catalog.Track", on_delete=models.SET_NULL, null=True, blank=True, related_name="listens")
     artist_name = models.CharField(max_length=512)
@@ -41,7 +42,13 @@ class Listen(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["user", "-listened_at", "-id"], name="listen_user_time"),
+            # History pages and stats read a user's listens by time; the included columns let the stats
+            # aggregate from the index alone (PostgreSQL index-only scans), without visiting the table.
+            models.Index(
+                fields=["user", "-listened_at", "-id"],
+                include=["track", "duration_ms", "artist_name", "track_name", "release_name"],
+                name="listen_user_time",
+            ),
             models.Index(fields=["fingerprint"], condition=Q(track__isnull=True), name="listen_unmatched"),
         ]
 
@@ -49,13 +56,23 @@ class Listen(models.Model):
         return f"{self.user_id} played {self.artist_name} - {self.track_name} at {self.listened_at:%Y-%m-%d %H:%M}"
 
 
+class LikeSource(models.TextChoices):
+    JUKE = "juke", "Liked in Juke"
+    SPOTIFY_SAVED = "spotify_saved", "Saved in Spotify"
+    SPOTIFY_TOP = "spotify_top", "Spotify top item"
+
+
 class Like(models.Model):
-    """A user likes one track, album or artist (exactly one of the three)."""
+    """A user likes one track, album or artist (exactly one of the three).
+
+    `source` tells an explicit like from Spotify's saved tracks and top items (imported as initial taste).
+    """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="likes")
     track = models.ForeignKey("catalog.Track", on_delete=models.CASCADE, null=True, blank=True, related_name="likes")
     album = models.ForeignKey("catalog.Album", on_delete=models.CASCADE, null=True, blank=True, related_name="likes")
     artist = models.ForeignKey("catalog.Artist", on_delete=models.CASCADE, null=True, blank=True, related_name="likes")
+    source = models.CharField(max_length=16, choices=LikeSource.choices, default=LikeSource.JUKE)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -78,3 +95,39 @@ class Like(models.Model):
 
     def __str__(self) -> str:
         return f"Like by {self.user_id}"
+
+
+class SpotifyHistorySync(models.Model):
+    """Per user: where the Spotify recently-played import stands, and why it last failed."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="spotify_history")
+    recently_played_after_ms = models.BigIntegerField(
+        null=True, blank=True, help_text="Spotify's `after` cursor: the newest play imported (Unix ms)."
+    )
+    initial_import_at = models.DateTimeField(
+        null=True, blank=True, help_text="When top items and saved tracks came in."
+    )
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=200, blank=True, default="")
+    retry_not_before = models.DateTimeField(null=True, blank=True, help_text="Set when Spotify rate-limited us.")
+
+    def __str__(self) -> str:
+        return f"Spotify history of {self.user_id}"
+
+
+class ArtistPlayCount(models.Model):
+    """Aggregated plays of one artist by one user, from imports that have no single listens (HetRec Last.fm)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="artist_play_counts")
+    artist_name = models.CharField(max_length=512)
+    artist = models.ForeignKey("catalog.Artist", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    plays = models.PositiveIntegerField()
+    # sha256 of the normalised artist name, like Listen.fingerprint: one row per user and artist.
+    fingerprint = models.CharField(max_length=64)
+    imported_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "fingerprint"], name="artist_play_count_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} played {self.artist_name} {self.plays} times"

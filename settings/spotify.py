@@ -17,7 +17,13 @@ class Spotify(EnvironmentSettings):
         "user-read-playback-state",
         "user-read-currently-playing",
         "user-modify-playback-state",
+        # Listening history: recently played (periodic import), top items and saved tracks (on first link).
+        "user-read-recently-played",
+        "user-top-read",
+        "user-library-read",
     ]
+    # Import a user's Spotify history (top items, saved tracks, recently played) as soon as they link Spotify.
+    LISTENING_IMPORT_ON_SPOTIFY_LINK: bool = True
     # Unset: the stub in development when no credentials are configured; never silently elsewhere.
     SPOTIFY_USE_STUB_DATA: bool | None = None
     SPOTIFY_REQUEST_TIMEOUT_SECONDS: float = Field(5.0, ge=0.1)
@@ -51,3 +57,4 @@ SPOTIFY_REQUEST_TIMEOUT_SECONDS = SPOTIFY.SPOTIFY_REQUEST_TIMEOUT_SECONDS
 SPOTIFY_MAX_RETRIES = SPOTIFY.SPOTIFY_MAX_RETRIES
 SPOTIFY_RETRY_BACKOFF_SECONDS = SPOTIFY.SPOTIFY_RETRY_BACKOFF_SECONDS
 FEATURED_GENRES_FETCH_BUDGET_SECONDS = SPOTIFY.FEATURED_GENRES_FETCH_BUDGET_SECONDS
+LISTENING_IMPORT_ON_SPOTIFY_LINK = SPOTIFY.LISTENING_IMPORT_ON_SPOTIFY_LINK

@@ -80,6 +80,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "recommender.tasks.embed_stale_items",
         "schedule": crontab(minute="*/10"),
     },
+    # Every 10 minutes (offset by 5), import each linked user's new Spotify plays, one task per user.
+    "import-spotify-history": {
+        "task": "listening.spotify_history_sync_all",
+        "schedule": crontab(minute="5-59/10"),
+    },
+    # Every 15 minutes, match listens the catalog did not know yet to the tracks it has learnt since.
+    "match-unmatched-listens": {
+        "task": "listening.listens_match_unmatched",
+        "schedule": crontab(minute="*/15"),
+    },
 }
 
 CELERY_REDIS_KEY_PREFIX = TASKS.CELERY_REDIS_KEY_PREFIX

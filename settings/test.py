@@ -9,6 +9,8 @@ SPOTIFY_USE_STUB_DATA = True
 SOCIAL_AUTH_SPOTIFY_KEY = STUB_CLIENT_ID
 SOCIAL_AUTH_SPOTIFY_SECRET = STUB_CLIENT_SECRET
 CELERY_TASK_ALWAYS_EAGER = True
+# Many tests link Spotify without being about listening history; the history tests turn this on.
+LISTENING_IMPORT_ON_SPOTIFY_LINK = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "juke-tests"}}

@@ -16,4 +16,7 @@ urlpatterns = [
     path("api/v1/", include("catalog.urls")),
     path("api/v1/", include("core.urls")),
     path("api/v1/", include("recommender.urls")),
+    path("api/v1/", include("listening.urls")),
+    # ListenBrainz-compatible API, so existing scrobblers can submit listens to Juke.
+    path("1/", include("listening.urls_listenbrainz")),
 ]

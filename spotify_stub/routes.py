@@ -1,3 +1,3 @@
 """Imports every stub route module so their handlers are registered."""
 
-from spotify_stub import accounts, catalog_routes, player  # noqa: F401
+from spotify_stub import accounts, catalog_routes, library_routes, player  # noqa: F401

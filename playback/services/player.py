@@ -17,6 +17,7 @@ from social_django.models import UserSocialAuth
 
 from integrations.spotify.player import NO_ACTIVE_DEVICE, SpotifyPlayerClient, SpotifyPlayerCommandRefused
 from integrations.spotify.player_state import PlaybackDevice, PlaybackState
+from listening.services.playback import listen_record_from_playback
 from playback.commands import PlaybackCommand
 from playback.errors import (
     PlaybackAccountNotLinked,
@@ -46,9 +47,13 @@ def playback_account_get(*, user: AbstractBaseUser, provider: str | None = None)
 
 
 def playback_state_get(*, account: UserSocialAuth) -> PlaybackState | None:
-    """The user's current playback, or None when nothing is playing. Calls Spotify."""
+    """The user's current playback, or None when nothing is playing. Calls Spotify.
+
+    A track heard long enough becomes a listen (listening.services.playback).
+    """
     state = spotify_player_run(account=account, action=SpotifyPlayerClient.get_playback_state)
     _active_device_remember(account=account, state=state)
+    listen_record_from_playback(user_id=account.user_id, state=state)
     return state
 
 

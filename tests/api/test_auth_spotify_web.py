@@ -63,6 +63,9 @@ def test_start_redirects_to_spotify_authorize_with_client_id_scopes_state_and_co
         "user-read-playback-state",
         "user-read-currently-playing",
         "user-modify-playback-state",
+        "user-read-recently-played",
+        "user-top-read",
+        "user-library-read",
     ]
     assert query["state"][0]
 

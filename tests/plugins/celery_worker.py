@@ -170,6 +170,8 @@ def celery_worker(settings, transactional_db):
     }
     env.pop("DATABASE_URL", None)
     transport_options = {"visibility_timeout": visibility_timeout, "global_keyprefix": prefix}
+    # Restored afterwards: "memory://" is a broker, not a result backend (eager tasks run later would fail).
+    previous_result_backend = app.conf.result_backend
     settings.CELERY_TASK_ALWAYS_EAGER = False
     _configure_client_app(app, broker_url=redis_url, transport_options=transport_options, eager=False)
 
@@ -180,6 +182,7 @@ def celery_worker(settings, transactional_db):
     finally:
         worker.stop()
         _configure_client_app(app, broker_url="memory://", transport_options={}, eager=True)
+        app.conf.result_backend = previous_result_backend
         import redis
 
         client = redis.Redis.from_url(redis_url)

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from listening import views_listenbrainz as views
+
+urlpatterns = [
+    path("submit-listens", views.SubmitListensView.as_view(), name="listenbrainz-submit-listens"),
+    path("validate-token", views.ValidateTokenView.as_view(), name="listenbrainz-validate-token"),
+    path("user/<str:username>/listens", views.UserListensView.as_view(), name="listenbrainz-user-listens"),
+    path("user/<str:username>/playing-now", views.UserPlayingNowView.as_view(), name="listenbrainz-playing-now"),
+]

@@ -1,0 +1,198 @@
+"""The ListenBrainz-compatible API under /1/: plain Django views, so bodies, statuses and error shapes are
+exactly ListenBrainz's (`{"code": 400, "error": "..."}`), whatever content type a scrobbler sends.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, JsonResponse
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt
+from rest_framework.exceptions import AuthenticationFailed
+
+from core.errors import DomainError
+from core.exceptions import STATUS_BY_KIND
+from juke_auth.authentication import JukeTokenAuthentication
+from listening.models import Listen, ListenSource
+from listening.selectors import listen_latest_time, listen_list, listener_get, listens_readable_check
+from listening.services.ingest import listens_ingest
+from listening.services.listenbrainz import DEFAULT_ITEMS_PER_GET, MAX_ITEMS_PER_GET, submission_parse
+from listening.services.playing_now import playing_now_get, playing_now_set
+
+_MSID_NAMESPACE = uuid.UUID("0b8c4f1e-7d0a-4f4b-9d68-2c7e1f5a9a31")
+
+
+class ListenBrainzError(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def _error(status: int, message: str) -> JsonResponse:
+    return JsonResponse({"code": status, "error": message}, status=status)
+
+
+def _user_for_token(key: str):
+    """The user a Juke API token belongs to, or None."""
+    try:
+        user, _ = JukeTokenAuthentication().authenticate_credentials(key.encode())
+    except AuthenticationFailed:
+        return None
+    return user
+
+
+def _authorization_token(request: HttpRequest) -> str | None:
+    header = request.headers.get("Authorization", "")
+    if not header:
+        return None
+    parts = header.split(" ")
+    return parts[1] if len(parts) > 1 and parts[1] else ""
+
+
+def _authenticated_user(request: HttpRequest):
+    token = _authorization_token(request)
+    if token is None:
+        raise ListenBrainzError(401, "You need to provide an Authorization header.")
+    if not token:
+        raise ListenBrainzError(401, "Provided Authorization header is invalid.")
+    user = _user_for_token(token)
+    if user is None:
+        raise ListenBrainzError(401, "Invalid authorization token.")
+    return user
+
+
+def _int_arg(request: HttpRequest, name: str, default: int | None = None) -> int | None:
+    value = request.GET.get(name)
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ListenBrainzError(400, f"Invalid {name} argument: {value}") from None
+    if number < 0:
+        raise ListenBrainzError(400, f"'{name}' should be a non-negative integer")
+    return number
+
+
+class ListenBrainzView(View):
+    """Turns our errors into ListenBrainz's error body."""
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except ListenBrainzError as exc:
+            return _error(exc.status, exc.message)
+        except RequestDataTooBig:
+            return _error(413, f"Request body too large: at most {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.")
+        except DomainError as exc:
+            return _error(STATUS_BY_KIND[exc.kind], exc.detail)
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        return _error(405, "The method is not allowed for the requested URL.")
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class SubmitListensView(ListenBrainzView):
+    def post(self, request: HttpRequest) -> JsonResponse:
+        user = _authenticated_user(request)
+        submission = submission_parse(body=request.body)
+        if submission.playing_now is not None:
+            playing_now_set(user_id=user.pk, track_metadata=submission.playing_now)
+        else:
+            listens_ingest(user=user, listens=submission.listens, source=ListenSource.SCROBBLER)
+        return JsonResponse({"status": "ok"})
+
+
+class ValidateTokenView(ListenBrainzView):
+    def get(self, request: HttpRequest) -> JsonResponse:
+        token = request.GET.get("token") or _authorization_token(request)
+        if not token:
+            raise ListenBrainzError(400, "You need to provide an Authorization token.")
+        user = _user_for_token(token)
+        if user is None:
+            return JsonResponse({"code": 200, "message": "Token invalid.", "valid": False})
+        return JsonResponse({"code": 200, "message": "Token valid.", "valid": True, "user_name": user.get_username()})
+
+
+def _viewer(request: HttpRequest):
+    token = _authorization_token(request)
+    return _user_for_token(token) if token else None
+
+
+def _timestamp(value: datetime) -> int:
+    return int(value.timestamp())
+
+
+def listen_as_listenbrainz(listen: Listen, *, user_name: str) -> dict:
+    """A stored listen in ListenBrainz's listen JSON."""
+    info = dict(listen.additional_info or {})
+    for key, value in (
+        ("spotify_id", f"https://open.spotify.com/track/{listen.spotify_id}" if listen.spotify_id else None),
+        ("isrc", listen.isrc or None),
+        ("recording_mbid", str(listen.recording_mbid) if listen.recording_mbid else None),
+        ("duration_ms", listen.duration_ms),
+    ):
+        if value is not None:
+            info.setdefault(key, value)
+    metadata = {"artist_name": listen.artist_name, "track_name": listen.track_name, "additional_info": info}
+    if listen.release_name:
+        metadata["release_name"] = listen.release_name
+    return {
+        "listened_at": _timestamp(listen.listened_at),
+        "inserted_at": _timestamp(listen.created_at),
+        "recording_msid": str(uuid.uuid5(_MSID_NAMESPACE, listen.fingerprint)),
+        "user_name": user_name,
+        "track_metadata": metadata,
+    }
+
+
+class UserListensView(ListenBrainzView):
+    def get(self, request: HttpRequest, username: str) -> JsonResponse:
+        owner = listener_get(username=username)
+        listens_readable_check(owner=owner, viewer=_viewer(request))
+        count = min(_int_arg(request, "count", DEFAULT_ITEMS_PER_GET), MAX_ITEMS_PER_GET)
+        max_ts, min_ts = _int_arg(request, "max_ts"), _int_arg(request, "min_ts")
+        if max_ts is not None and min_ts is not None and max_ts <= min_ts:
+            raise ListenBrainzError(400, "max_ts should be greater than min_ts")
+        listens = listen_list(
+            user=owner,
+            before=datetime.fromtimestamp(max_ts, tz=UTC) if max_ts is not None else None,
+            after=datetime.fromtimestamp(min_ts, tz=UTC) if min_ts is not None else None,
+            limit=count,
+        )
+        latest = listen_latest_time(user=owner)
+        name = owner.get_username()
+        return JsonResponse(
+            {
+                "payload": {
+                    "user_id": name,
+                    "count": len(listens),
+                    "listens": [listen_as_listenbrainz(listen, user_name=name) for listen in listens],
+                    "latest_listen_ts": _timestamp(latest) if latest else 0,
+                }
+            }
+        )
+
+
+class UserPlayingNowView(ListenBrainzView):
+    def get(self, request: HttpRequest, username: str) -> JsonResponse:
+        owner = listener_get(username=username)
+        listens_readable_check(owner=owner, viewer=_viewer(request))
+        metadata = playing_now_get(user_id=owner.pk)
+        listens = [{"track_metadata": metadata, "playing_now": True}] if metadata else []
+        return JsonResponse(
+            {
+                "payload": {
+                    "count": len(listens),
+                    "user_id": owner.get_username(),
+                    "playing_now": True,
+                    "listens": listens,
+                }
+            }
+        )
