@@ -126,7 +126,8 @@ class PostgresDialect(PortableDialect):
             return []
         with self.connection.cursor() as cursor:
             cursor.execute(
-                f'SELECT {_column_list(columns)} FROM "{model._meta.db_table}" WHERE "{key}" = ANY(%s)', [list(values)]
+                f'SELECT {_column_list(columns)} FROM "{model._meta.db_table}" WHERE "{key}" = ANY(%s)',  # noqa: S608 - our identifiers, bound values
+                [list(values)],
             )
             return cursor.fetchall()
 
@@ -153,7 +154,7 @@ class PostgresDialect(PortableDialect):
         table = model._meta.db_table
         updates = ", ".join(f'"{column}" = EXCLUDED."{column}"' for column in update_columns)
         sql = (
-            f'INSERT INTO "{table}" ({_column_list(columns)}) SELECT {_column_list(columns)} FROM "{{temp}}" '
+            f'INSERT INTO "{table}" ({_column_list(columns)}) SELECT {_column_list(columns)} FROM "{{temp}}" '  # noqa: S608 - our identifiers, bound values
             f'ON CONFLICT ("{conflict}") DO UPDATE SET {updates}'
         )
         with transaction.atomic(using=self.alias), self.connection.cursor() as cursor:
@@ -173,7 +174,7 @@ class PostgresDialect(PortableDialect):
         with transaction.atomic(using=self.alias), self.connection.cursor() as cursor:
             temp = _copy_into_temp(cursor, table=table, columns=list(columns), rows=pairs)
             cursor.execute(
-                f'INSERT INTO "{table}" ({_column_list(columns)}) SELECT {_column_list(columns)} FROM "{temp}" '
+                f'INSERT INTO "{table}" ({_column_list(columns)}) SELECT {_column_list(columns)} FROM "{temp}" '  # noqa: S608 - our identifiers, bound values
                 "ON CONFLICT DO NOTHING"
             )
 
@@ -229,7 +230,7 @@ def _copy_into_temp(cursor, *, table: str, columns: list[str], rows: Sequence[tu
     temp = f"import_{table}"
     cursor.execute(f'DROP TABLE IF EXISTS "{temp}"')
     cursor.execute(
-        f'CREATE TEMP TABLE "{temp}" ON COMMIT DROP AS SELECT {_column_list(columns)} FROM "{table}" WITH NO DATA'
+        f'CREATE TEMP TABLE "{temp}" ON COMMIT DROP AS SELECT {_column_list(columns)} FROM "{table}" WITH NO DATA'  # noqa: S608 - our identifiers, bound values
     )
     with cursor.cursor.copy(f'COPY "{temp}" ({_column_list(columns)}) FROM STDIN') as copy:
         for row in rows:

@@ -16,9 +16,9 @@ from settings.production import refuse_degraded_production
 
 Port = Annotated[int, Field(ge=1, le=65535)]
 # A key that only ever exists in this file and template.env: never acceptable outside development.
-DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-change-me"
+DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-change-me"  # noqa: S105 - the development-only key; production refuses it
 # localhost, the compose service names and 10.0.2.2 (the Android emulator's name for the host).
-DEVELOPMENT_ALLOWED_HOSTS = ["localhost", "127.0.0.1", "0.0.0.0", "backend", "web", "recommender-engine", "10.0.2.2"]
+DEVELOPMENT_ALLOWED_HOSTS = ["localhost", "127.0.0.1", "0.0.0.0", "backend", "web", "recommender-engine", "10.0.2.2"]  # noqa: S104 - development hosts only
 
 
 class Runtime(EnvironmentSettings):

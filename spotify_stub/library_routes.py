@@ -97,7 +97,7 @@ def _player_plays(user_id: str, now_ms: int) -> list[tuple[int, str]]:
         # Like Spotify's played_at: when the track ends (it is listed from then on).
         ends_ms = now_ms - progress + int(item.get("duration_ms") or 0)
         if progress >= threshold and all(abs(at - ends_ms) > 1000 or tid != item["id"] for at, tid in remembered):
-            remembered = (remembered + [(ends_ms, item["id"])])[-50:]
+            remembered = ([*remembered, (ends_ms, item["id"])])[-50:]
             cache.set(PLAYED_CACHE_PREFIX + user_id, remembered, player.CACHE_SECONDS)
     return [(at, track_id) for at, track_id in remembered if at <= now_ms]
 
@@ -116,7 +116,7 @@ def stub_history(user_id: str, *, now_ms: int | None = None) -> list[tuple[int, 
     return sorted(plays + _player_plays(user_id, now_ms))
 
 
-def _int(request: StubRequest, name: str, default: int | None, low: int, high: int) -> int | None | StubResponse:
+def _int(request: StubRequest, name: str, default: int | None, low: int, high: int) -> int | StubResponse | None:
     raw = request.query.get(name)
     if raw in (None, ""):
         return default
@@ -174,7 +174,7 @@ def top_items(request: StubRequest, match) -> StubResponse:
     user_id, failure = _user(request)
     if failure:
         return failure
-    artists, pool = _taste(user_id)
+    artists, _pool = _taste(user_id)
     if match.group("kind") == "artists":
         items = [universe()["artists"][artist_id] for artist_id in artists]
     else:

@@ -26,7 +26,7 @@ STATE_LOCK = threading.Lock()
 
 
 def _device_id(user_id: str, name: str) -> str:
-    return hashlib.sha1(f"{user_id}:{name}".encode()).hexdigest()
+    return hashlib.sha1(f"{user_id}:{name}".encode(), usedforsecurity=False).hexdigest()
 
 
 def now_ms() -> int:

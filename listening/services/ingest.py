@@ -176,7 +176,7 @@ def _insert_ignoring_duplicates(rows: Sequence[Listen]) -> int:
             model_field.get_db_prep_save(getattr(row, model_field.attname), connection) for model_field in fields
         )
     sql = (
-        f"INSERT INTO {connection.ops.quote_name(Listen._meta.db_table)} ({columns}) "
+        f"INSERT INTO {connection.ops.quote_name(Listen._meta.db_table)} ({columns}) "  # noqa: S608 - our identifiers, bound values
         f"VALUES {', '.join([placeholders] * len(rows))} ON CONFLICT DO NOTHING RETURNING id"
     )
     with connection.cursor() as cursor:

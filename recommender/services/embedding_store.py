@@ -140,7 +140,7 @@ def _update_rows(embedding_model, objects: list) -> None:
     fields = [embedding_model._meta.get_field(name) for name in _UPDATED_FIELDS]
     table = connection.ops.quote_name(embedding_model._meta.db_table)
     assignments = ", ".join(f"{connection.ops.quote_name(field.column)} = %s" for field in fields)
-    sql = f"UPDATE {table} SET {assignments} WHERE {connection.ops.quote_name('id')} = %s"
+    sql = f"UPDATE {table} SET {assignments} WHERE {connection.ops.quote_name('id')} = %s"  # noqa: S608 - our identifiers, bound values
     params = [
         [field.get_db_prep_save(getattr(obj, field.attname), connection) for field in fields] + [obj.pk]
         for obj in objects

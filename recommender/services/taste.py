@@ -124,7 +124,7 @@ def _cache_key(user, model: MusicModel | None) -> str:
         else []
     )
     state = json.dumps([listens, likes, favourites, model.version if model else None], sort_keys=True, default=str)
-    return f"taste:{user.id}:{hashlib.sha1(state.encode('utf-8')).hexdigest()}"
+    return f"taste:{user.id}:{hashlib.sha1(state.encode('utf-8'), usedforsecurity=False).hexdigest()}"
 
 
 def taste_get(*, user, model: MusicModel | None, now: datetime | None = None) -> Taste:

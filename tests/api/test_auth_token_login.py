@@ -167,7 +167,7 @@ def test_expired_token_is_refused(api_client, settings):
 
 
 def test_logout_answers_204_with_an_empty_body_and_revokes_the_token_used(db):
-    client, key = token_client(UserFactory())
+    client, _key = token_client(UserFactory())
 
     response = client.post(LOGOUT)
 

@@ -161,7 +161,8 @@ def test_search_counts_exactly_up_to_the_cap_then_estimates(client_signed_in, se
     few = client_signed_in.get("/api/v1/tracks/", {"q": "other"}).json()
 
     assert many["count"] >= 3  # the cap (SQLite) or the planner's estimate (PostgreSQL)
-    assert len(many["results"]) == 2 and many["next"]
+    assert len(many["results"]) == 2
+    assert many["next"]
     assert few["count"] == 2
 
 
@@ -195,8 +196,10 @@ def test_featured_genres_lists_20_genres_in_contract_order_with_top_artists(clie
     for genre in body:
         assert 1 <= len(genre["top_artists"]) <= 3
         for artist in genre["top_artists"]:
-            assert isinstance(artist["name"], str) and artist["name"]
-            assert isinstance(artist["image_url"], str) and isinstance(artist["id"], str)
+            assert isinstance(artist["name"], str)
+            assert artist["name"]
+            assert isinstance(artist["image_url"], str)
+            assert isinstance(artist["id"], str)
 
 
 def test_featured_genres_are_cached(client_signed_in, empty_cache, settings):
@@ -260,7 +263,7 @@ def test_api_root_links_catalog_resources(client_signed_in):
 
 
 def test_a_track_without_album_name_or_artist_lists_and_shows_without_error(client_signed_in):
-    track = TrackFactory(name="", album=None)  # noqa: F405 - a nameless export row, imported by its id
+    track = TrackFactory(name="", album=None)
 
     listed = client_signed_in.get("/api/v1/tracks/").json()["results"]
     detail = client_signed_in.get(f"/api/v1/tracks/{track.pk}/")
@@ -299,7 +302,8 @@ def test_track_search_takes_at_most_three_queries(client_signed_in, django_asser
     with django_assert_max_num_queries(3):
         response = client_signed_in.get("/api/v1/tracks/", {"q": "night drive", "limit": 20})
 
-    assert response.json()["count"] == 30 and len(response.json()["results"]) == 20
+    assert response.json()["count"] == 30
+    assert len(response.json()["results"]) == 20
 
 
 def test_a_track_without_artists_still_names_its_albums_artists_in_a_list(client_signed_in, catalog):
@@ -323,7 +327,8 @@ def test_cursor_pages_walk_every_item_once_in_id_order(client_signed_in):
     by_cursor, pages = _walk(client_signed_in, {"cursor": "", "limit": 3})
     by_offset, _ = _walk(client_signed_in, {"limit": 3})
 
-    assert by_cursor == by_offset == sorted(by_offset) and len(by_cursor) == 7
+    assert by_cursor == by_offset == sorted(by_offset)
+    assert len(by_cursor) == 7
     assert pages == 3
 
 

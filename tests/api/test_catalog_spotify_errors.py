@@ -115,5 +115,6 @@ def test_external_album_detail_fetches_every_page_of_tracks(client_signed_in, re
 
     body = client_signed_in.get(f"/api/v1/albums/{album_id}/", {"external": "true"}).json()
 
-    assert body["total_tracks"] == 60 and body["release_date"] == "2001-05-01"
+    assert body["total_tracks"] == 60
+    assert body["release_date"] == "2001-05-01"
     assert client_signed_in.get("/api/v1/tracks/", {"album": body["id"]}).json()["count"] == 60

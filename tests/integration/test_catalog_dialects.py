@@ -59,9 +59,11 @@ def test_every_dialect_upserts_inserts_then_updates_and_returns_every_id(size):
             update_columns=["name", "modified_at"],
         )
 
-        assert first == again and len(first) == size
+        assert first == again
+        assert len(first) == size
         stored = Artist.objects.get(spotify_id=f"{prefix}00001")
-        assert stored.pk == first[f"{prefix}00001"] and stored.name == "Renamed 1"
+        assert stored.pk == first[f"{prefix}00001"]
+        assert stored.name == "Renamed 1"
         assert stored.spotify_data == {"uri": f"spotify:artist:{prefix}00001", "say": 'a "quote"'}  # real JSON
 
 

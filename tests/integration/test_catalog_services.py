@@ -44,7 +44,8 @@ def test_crawl_run_twice_ends_with_the_same_rows_and_skips_complete_albums():
     second = catalog_crawl(genres=["rock"], artists_per_genre=3)
 
     assert _rows() == rows
-    assert second.albums == 0 and second.albums_skipped == first.albums
+    assert second.albums == 0
+    assert second.albums_skipped == first.albums
 
 
 class OneAlbumMissing(SpotipyCatalogClient):

@@ -62,7 +62,8 @@ def test_a_crawl_killed_mid_way_and_run_again_ends_with_the_same_rows(celery_wor
         time.sleep(0.1)
     celery_worker.kill()
     interrupted = _stored_rows()
-    assert interrupted[2] and interrupted[2] < expected[2], "the crawl should have been interrupted half-way"
+    assert interrupted[2], "the crawl should have stored some rows before the kill"
+    assert interrupted[2] < expected[2], "the crawl should have been interrupted half-way"
 
     celery_worker.start()  # the unacknowledged task is redelivered (acks_late) after the visibility timeout
     outcome = result.get(timeout=120)
@@ -85,7 +86,8 @@ def test_a_cold_featured_genres_cache_answers_at_once_and_queues_one_refresh(cel
     with responses.RequestsMock(assert_all_requests_are_fired=False) as spotify:
         body = client_signed_in.get("/api/v1/genres/featured/").json()
         assert len(spotify.calls) == 0  # no fan-out of 20 searches inside the request
-    assert [genre["id"] for genre in body][:3] == ["hiphop", "pop", "rock"] and len(body) == 20
+    assert [genre["id"] for genre in body][:3] == ["hiphop", "pop", "rock"]
+    assert len(body) == 20
     assert all(genre["top_artists"] == [] for genre in body)
     assert featured_genres_refresh_enqueue() is None  # the request queued one already
 
@@ -143,7 +145,8 @@ def test_a_crawl_reports_its_progress_then_its_result(celery_worker, admin_clien
 
     assert running["progress"] == {"done": running["progress"]["done"], "total": 3, "unit": "artists"}
     assert 1 <= running["progress"]["done"] <= 3
-    assert done["result"]["artists"] == 3 and done["progress"] is None
+    assert done["result"]["artists"] == 3
+    assert done["progress"] is None
 
 
 def test_a_failed_job_shows_its_error(celery_worker, admin_client):
@@ -152,4 +155,5 @@ def test_a_failed_job_shows_its_error(celery_worker, admin_client):
     body, _ = _status(admin_client, task.id, until=lambda body: body["state"] == "FAILURE")
 
     assert body["result"] is None
-    assert body["error"].startswith("ValueError: ") and "not-an-id" in body["error"]
+    assert body["error"].startswith("ValueError: ")
+    assert "not-an-id" in body["error"]

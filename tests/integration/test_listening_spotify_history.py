@@ -54,7 +54,8 @@ def test_a_second_sync_imports_nothing_twice():
 
     again = spotify_history_sync(user_id=user.pk)
 
-    assert again.listens_created == 0 and again.likes_created == 0
+    assert again.listens_created == 0
+    assert again.likes_created == 0
     assert Listen.objects.filter(user=user).count() == count
 
 
@@ -110,7 +111,7 @@ def test_what_the_stub_player_plays_for_30_seconds_joins_the_spotify_history():
     from spotify_stub import player
     from spotify_stub.catalog_routes import universe
 
-    user, spotify_id = linked_user()
+    _user, spotify_id = linked_user()
     track_id = sorted(universe()["tracks"])[0]
     item = dict(universe()["tracks"][track_id])
     now_ms = int(time.time() * 1000)
