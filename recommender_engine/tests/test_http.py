@@ -331,7 +331,7 @@ UNAVAILABLE_DATABASES = {
 
 @pytest.mark.parametrize("database", UNAVAILABLE_DATABASES)
 def test_database_unavailable_and_nothing_cached_is_a_503(tmp_path, database):
-    from recommender_engine.tests.conftest import POSTGRES_VARIABLES, free_port
+    from recommender_engine.tests.conftest import POSTGRES_VARIABLES, free_port  # noqa: PLC0415 - the engine tests' conftest is pytest's to load first
 
     env = {"DATABASE_URL": None, **dict.fromkeys(POSTGRES_VARIABLES), "RECOMMENDER_DB_TIMEOUT": "1"}
     closed_port = str(free_port())

@@ -1,8 +1,12 @@
 """Catalog endpoints in internal (database) mode, and featured genres / refresh."""
 
+import time
+
 import pytest
 
 from catalog.models import Genre
+from catalog.pagination import cursor_encode
+from recommender.services.seeds import seed_uri_parse
 from tests.factories_catalog import *  # noqa: F403 - fixtures: admin_client, client_signed_in, empty_cache
 from tests.factories_catalog import AlbumFactory, ArtistFactory, GenreFactory, TrackFactory
 
@@ -213,8 +217,6 @@ def test_featured_genres_give_partial_data_within_the_budget(client_signed_in, e
     monkeypatch.setenv("SPOTIFY_STUB_LATENCY_SECONDS", "0.5")
     settings.FEATURED_GENRES_FETCH_BUDGET_SECONDS = 0.2
 
-    import time
-
     started = time.monotonic()
     body = client_signed_in.get("/api/v1/genres/featured/").json()
 
@@ -285,8 +287,6 @@ def test_every_catalog_item_carries_its_juke_uri_beside_spotifys(client_signed_i
 
 
 def test_a_tracks_uri_round_trips_as_a_recommendation_seed(client_signed_in, catalog):
-    from recommender.services.seeds import seed_uri_parse
-
     track = client_signed_in.get("/api/v1/tracks/").json()["results"][0]
 
     assert seed_uri_parse(track["uri"]) == ("track", track["spotify_id"])
@@ -333,8 +333,6 @@ def test_cursor_pages_walk_every_item_once_in_id_order(client_signed_in):
 
 
 def test_a_cursor_page_is_served_by_the_same_queries_however_deep(client_signed_in, django_assert_max_num_queries):
-    from catalog.pagination import cursor_encode
-
     artist = ArtistFactory()
     tracks = TrackFactory.create_batch(6, artists=[artist])
 

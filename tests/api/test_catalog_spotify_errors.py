@@ -3,6 +3,7 @@
 import pytest
 import requests
 import responses
+from django.core.cache import cache
 
 from tests.factories_catalog import *  # noqa: F403 - fixtures: client_signed_in
 
@@ -82,8 +83,6 @@ def test_a_transient_error_is_retried_and_the_request_succeeds(client_signed_in,
 
 
 def test_spotify_failing_makes_featured_genres_partial_not_an_error(client_signed_in, real_spotify):
-    from django.core.cache import cache
-
     cache.clear()
     real_spotify.add(responses.GET, SEARCH_URL, **_error(500))
 

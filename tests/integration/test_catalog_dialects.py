@@ -7,6 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from catalog.dialects import COPY_MIN_ROWS, PortableDialect, PostgresDialect, dialect_for
@@ -36,8 +37,6 @@ def _artists(count: int, prefix: str, name: str = "Artist") -> list[tuple]:
 
 
 def _variants():
-    from django.db import connection
-
     variants = [PortableDialect()]
     if connection.vendor == "postgresql":
         variants.append(PostgresDialect())
@@ -90,8 +89,6 @@ def test_every_dialect_adds_links_once_and_fetches_rows_by_key():
 
 
 def test_the_default_database_gets_its_own_dialect():
-    from django.db import connection
-
     expected = PostgresDialect if connection.vendor == "postgresql" else PortableDialect
     assert type(dialect_for()) is expected
 

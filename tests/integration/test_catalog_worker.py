@@ -3,9 +3,13 @@
 import time
 
 import pytest
+import responses
 from celery.result import AsyncResult
+from django.conf import settings
+from django.core.cache import cache
 
 from catalog.models import Album, Artist, Genre, Track
+from catalog.services.tasks import featured_genres_refresh_enqueue
 from settings.celery import app
 from spotify_stub.catalog_universe import GENRES, universe
 from tests.factories_catalog import *  # noqa: F403 - fixtures: admin_client, client_signed_in
@@ -76,10 +80,6 @@ def test_a_crawl_killed_mid_way_and_run_again_ends_with_the_same_rows(celery_wor
 
 
 def test_a_cold_featured_genres_cache_answers_at_once_and_queues_one_refresh(celery_worker, client_signed_in, settings):
-    import responses
-    from django.core.cache import cache
-
-    from catalog.services.tasks import featured_genres_refresh_enqueue
 
     cache.clear()
     settings.SPOTIFY_USE_STUB_DATA = False  # any Spotify call made by the request itself would reach `responses`
@@ -99,8 +99,6 @@ def test_a_cold_featured_genres_cache_answers_at_once_and_queues_one_refresh(cel
 
 
 def test_every_scheduled_task_exists_and_the_featured_genres_are_refreshed_on_beat():
-    from django.conf import settings
-
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     app.loader.import_default_modules()  # what a worker does at start: every app's tasks module
 

@@ -4,11 +4,14 @@ import time
 import uuid
 
 import pytest
+from django.core.cache import cache
 from social_django.models import UserSocialAuth
 
 from listening.models import Like, LikeSource, Listen, ListenSource, SpotifyHistorySync
 from listening.services.spotify_history import spotify_history_sync
 from listening.tasks import spotify_history_sync_all_task
+from spotify_stub import player
+from spotify_stub.catalog_routes import universe
 from spotify_stub.library_routes import stub_history
 from tests.factories_auth import UserFactory
 
@@ -106,10 +109,6 @@ def test_an_expired_token_is_refreshed_and_stored():
 
 
 def test_what_the_stub_player_plays_for_30_seconds_joins_the_spotify_history():
-    from django.core.cache import cache
-
-    from spotify_stub import player
-    from spotify_stub.catalog_routes import universe
 
     _user, spotify_id = linked_user()
     track_id = sorted(universe()["tracks"])[0]
