@@ -41,7 +41,7 @@ class PortableDialect:
         if not values:
             return []
         names = {field.column: field.attname for field in model._meta.concrete_fields}
-        queryset = model.objects.using(self.alias).filter(**{f"{names[key]}__in": list(values)})
+        queryset = model._default_manager.using(self.alias).filter(**{f"{names[key]}__in": list(values)})
         return list(queryset.values_list(*[names[column] for column in columns]))
 
     # --- Writes --------------------------------------------------------------------------------
@@ -64,7 +64,7 @@ class PortableDialect:
         objects = [
             model(**{fields[column].attname: value for column, value in zip(columns, row, strict=True)}) for row in rows
         ]
-        model.objects.using(self.alias).bulk_create(
+        model._default_manager.using(self.alias).bulk_create(
             objects,
             batch_size=BATCH_SIZE,
             update_conflicts=True,
@@ -83,7 +83,9 @@ class PortableDialect:
         """Add many-to-many rows (pairs of ids for `columns`); existing ones are left alone."""
         rows = [through(**dict(zip(columns, pair, strict=True))) for pair in set(pairs)]
         if rows:
-            through.objects.using(self.alias).bulk_create(rows, batch_size=BATCH_SIZE * 5, ignore_conflicts=True)
+            through._default_manager.using(self.alias).bulk_create(
+                rows, batch_size=BATCH_SIZE * 5, ignore_conflicts=True
+            )
 
     # --- Maintenance ---------------------------------------------------------------------------
 

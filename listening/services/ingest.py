@@ -15,10 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 from django.utils import timezone
 
+from juke_auth.models import JukeUser
 from listening.errors import ListenInvalid
 from listening.models import Listen, ListenSource
 from listening.selectors import listen_stats_invalidate
@@ -116,7 +116,7 @@ def listen_clean(listen: ListenInput) -> ListenInput:
     )
 
 
-def listens_ingest(*, user: AbstractBaseUser, listens: Sequence[ListenInput], source: ListenSource) -> IngestResult:
+def listens_ingest(*, user: JukeUser, listens: Sequence[ListenInput], source: ListenSource) -> IngestResult:
     """Store the user's listens once each, matched to catalog tracks where possible.
 
     Raises ListenInvalid (and stores nothing) when any listen lacks names or has a naive time.

@@ -274,7 +274,7 @@ def _offline_rank(
 ) -> list[dict[str, Any]]:
     embedding_model, item = _OFFLINE_SOURCES[resource_type]
     rows = list(
-        embedding_model.objects.values_list(
+        embedding_model._default_manager.values_list(
             "vector", f"{item}__name", f"{item}__spotify_id", "model_version", "quality_score"
         )
     )

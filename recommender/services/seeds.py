@@ -68,12 +68,17 @@ def seed_uri_parse(uri: str) -> tuple[str, str]:
 
 
 def _by_spotify_id(resource_type: str, spotify_id: str) -> CatalogSeed | None:
-    row = CATALOG_MODELS[resource_type].objects.filter(spotify_id=spotify_id).values("id", "spotify_id", "name").first()
+    row = (
+        CATALOG_MODELS[resource_type]
+        ._default_manager.filter(spotify_id=spotify_id)
+        .values("id", "spotify_id", "name")
+        .first()
+    )
     return CatalogSeed(resource_type, row["id"], row["spotify_id"], row["name"]) if row else None
 
 
 def _by_name(resource_type: str, name: str) -> CatalogSeed | None:
-    queryset = CATALOG_MODELS[resource_type].objects.filter(name__iexact=name)
+    queryset = CATALOG_MODELS[resource_type]._default_manager.filter(name__iexact=name)
     if resource_type in ("artist", "track"):
         # Several items can share a name: the most popular one is the likeliest meant.
         queryset = queryset.order_by(F("popularity").desc(nulls_last=True), "id")

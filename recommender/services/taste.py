@@ -82,7 +82,7 @@ def _items(weights: dict[ItemKey, float], plays: dict[ItemKey, int]) -> list[Tas
         if not ids:
             continue
         key = f"{resource_type}_id"
-        rows = embedding_model.objects.filter(**{f"{key}__in": ids}).values_list(
+        rows = embedding_model._default_manager.filter(**{f"{key}__in": ids}).values_list(
             key, "vector", f"{resource_type}__spotify_id", f"{resource_type}__name"
         )
         for item_id, vector, spotify_id, name in rows:
