@@ -144,7 +144,7 @@ class UserPublicSerializer(serializers.HyperlinkedModelSerializer):
 class UserOwnSerializer(serializers.HyperlinkedModelSerializer):
     """A user's own account, including e-mail and the caller's token (context["token"])."""
 
-    groups = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
+    groups: serializers.ManyRelatedField = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
     token = serializers.SerializerMethodField()
 
     class Meta:

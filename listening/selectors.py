@@ -126,7 +126,8 @@ def listen_stats(*, user: JukeUser, range_name: str, now: datetime | None = None
     top_artists = listens.values("artist_name").annotate(count=Count("id")).order_by("-count", "artist_name")
     top_tracks = (
         listens.values("artist_name", "track_name")
-        .annotate(count=Count("id"), track_id=Max("track_id"))
+        # After values(), Django lets an annotation reuse a field name; the stubs do not know that.
+        .annotate(count=Count("id"), track_id=Max("track_id"))  # type: ignore[no-redef]
         .order_by("-count", "artist_name", "track_name")
     )
     return {

@@ -23,7 +23,7 @@ from recommender.selectors import embedding_vectors_get
 
 SEED_TYPES = ("artist", "album", "track")
 PLURAL = {"artist": "artists", "album": "albums", "track": "tracks"}
-CATALOG_MODELS = {"artist": Artist, "album": Album, "track": Track}
+CATALOG_MODELS: dict[str, type[Artist] | type[Album] | type[Track]] = {"artist": Artist, "album": Album, "track": Track}
 # Spotify ids are 22 base-62 characters; catalog imports without ids make up ids with "-" (csv-artist-...).
 URI_PATTERN = re.compile(r"^(juke|spotify):(artist|album|track):([0-9A-Za-z_-]{1,64})$")
 BARE_SPOTIFY_ID = re.compile(r"^[0-9A-Za-z_-]{8,64}$")  # worth trying as an id before trying it as a name
