@@ -79,6 +79,8 @@ class Supervisor:
         say(program.name, f"started with pid {program.process.pid}", self.width)
 
     def _relay(self, program: Program, process: subprocess.Popen) -> None:
+        if process.stdout is None:  # started without a pipe: nothing to relay
+            return
         for line in iter(process.stdout.readline, b""):
             say(program.name, line.decode(errors="replace").rstrip(), self.width)
 

@@ -84,7 +84,7 @@ class Storage(EnvironmentSettings):
 def database_settings(storage: Storage) -> dict:
     if storage.DATABASE_URL:
         try:
-            return dj_database_url.parse(storage.DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+            return dict(dj_database_url.parse(storage.DATABASE_URL, conn_max_age=60, conn_health_checks=True))
         except ValueError as error:
             raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {error}") from None
     if storage.uses_postgres_variables:
@@ -118,7 +118,7 @@ RUNTIME = read_environment(Runtime)
 STORAGE = read_environment(Storage)
 
 JUKE_RUNTIME_ENV = RUNTIME.JUKE_RUNTIME_ENV
-IS_DEVELOPMENT = RUNTIME.is_development
+IS_DEVELOPMENT: bool = RUNTIME.is_development
 SECRET_KEY = RUNTIME.DJANGO_SECRET_KEY or DEVELOPMENT_SECRET_KEY
 DEBUG = IS_DEVELOPMENT and RUNTIME.DJANGO_DEBUG
 

@@ -18,6 +18,7 @@ from datetime import datetime
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.db import column_of, concrete_field
 from juke_auth.models import JukeUser
 from listening.errors import ListenInvalid
 from listening.models import Listen, ListenSource
@@ -167,8 +168,8 @@ def _insert_ignoring_duplicates(rows: Sequence[Listen]) -> int:
     """INSERT the rows, skipping any that is already stored; returns how many were new."""
     if not rows:
         return 0
-    fields = [Listen._meta.get_field(name) for name in _INSERT_COLUMNS]
-    columns = ", ".join(connection.ops.quote_name(model_field.column) for model_field in fields)
+    fields = [concrete_field(Listen, name) for name in _INSERT_COLUMNS]
+    columns = ", ".join(connection.ops.quote_name(column_of(model_field)) for model_field in fields)
     placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
     params: list = []
     for row in rows:
