@@ -7,7 +7,7 @@ reported, not retried. The features come through the catalog's Spotify adapter.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -25,7 +25,7 @@ REQUIRED_FIELDS = TrackAudioFeatures.REQUIRED_FEATURES
 
 
 class AudioFeaturesSource(Protocol):
-    def get_audio_features(self, *, spotify_ids: list[str]) -> list[Mapping[str, Any] | None]:
+    def get_audio_features(self, *, spotify_ids: list[str]) -> Sequence[Mapping[str, Any] | None]:
         """Audio features per id, in order (None for a track Spotify has none for)."""
 
 
