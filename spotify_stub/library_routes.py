@@ -16,6 +16,7 @@ import random
 import time
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import overload
 
 from django.core.cache import cache
 
@@ -32,19 +33,19 @@ MIN_PLAY_MS = 30_000
 PLAYED_CACHE_PREFIX = "spotify-stub:library:played:"
 
 
-def _user(request: StubRequest) -> tuple[str | None, StubResponse | None]:
+def _user(request: StubRequest) -> tuple[str, StubResponse | None]:
     token = request.bearer_token
     if not token:
-        return None, error(401, "No token provided")
+        return "", error(401, "No token provided")
     if token.startswith(("invalid", "expired")):
-        return None, error(401, "The access token expired" if token.startswith("expired") else "Invalid access token")
+        return "", error(401, "The access token expired" if token.startswith("expired") else "Invalid access token")
     user_id = stub_user_id_for_token(token)
     if user_id.startswith("noscope"):
-        return None, error(403, "Insufficient client scope")
+        return "", error(403, "Insufficient client scope")
     if user_id.startswith("ratelimited"):
         response = error(429, "API rate limit exceeded")
         response.headers["Retry-After"] = "30"
-        return None, response
+        return "", response
     return user_id, None
 
 
@@ -116,6 +117,10 @@ def stub_history(user_id: str, *, now_ms: int | None = None) -> list[tuple[int, 
     return sorted(plays + _player_plays(user_id, now_ms))
 
 
+@overload
+def _int(request: StubRequest, name: str, default: int, low: int, high: int) -> int | StubResponse: ...
+@overload
+def _int(request: StubRequest, name: str, default: None, low: int, high: int) -> int | StubResponse | None: ...
 def _int(request: StubRequest, name: str, default: int | None, low: int, high: int) -> int | StubResponse | None:
     raw = request.query.get(name)
     if raw in (None, ""):
@@ -134,8 +139,10 @@ def recently_played(request: StubRequest, match) -> StubResponse:
         return failure
     limit = _int(request, "limit", 20, 1, 50)
     after = _int(request, "after", None, 0, 10**15)
-    if isinstance(limit, StubResponse) or isinstance(after, StubResponse):
-        return limit if isinstance(limit, StubResponse) else after
+    if isinstance(limit, StubResponse):
+        return limit
+    if isinstance(after, StubResponse):
+        return after
     plays = stub_history(user_id)
     # After a cursor: the oldest plays after it, so polling with `after` never skips any.
     page = [play for play in plays if play[0] > after][:limit] if after is not None else plays[-limit:]
@@ -151,8 +158,10 @@ def recently_played(request: StubRequest, match) -> StubResponse:
 def _paged(request: StubRequest, items: list, path: str) -> StubResponse:
     limit = _int(request, "limit", 20, 1, 50)
     offset = _int(request, "offset", 0, 0, 10_000)
-    if isinstance(limit, StubResponse) or isinstance(offset, StubResponse):
-        return limit if isinstance(limit, StubResponse) else offset
+    if isinstance(limit, StubResponse):
+        return limit
+    if isinstance(offset, StubResponse):
+        return offset
     page = items[offset : offset + limit]
     more = offset + limit < len(items)
     return StubResponse(
