@@ -109,7 +109,6 @@ def test_an_expired_token_is_refreshed_and_stored():
 
 
 def test_what_the_stub_player_plays_for_30_seconds_joins_the_spotify_history():
-
     _user, spotify_id = linked_user()
     track_id = sorted(universe()["tracks"])[0]
     item = dict(universe()["tracks"][track_id])
