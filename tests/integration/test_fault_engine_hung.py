@@ -15,9 +15,9 @@ from juke_auth.models import JukeUser
 from juke_auth.services.tokens import auth_token_issue
 from recommender.engine_client import COOLDOWN_SECONDS
 from recommender.services.training import model_retrain
-from recommender.testing import demo_catalog_create
 from tests.integration.fault_helpers import gunicorn, http_get
 from tests.plugins.engine_server import start_engine, stop_engine
+from tests.recommender_catalog import demo_catalog_create
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
