@@ -6,7 +6,7 @@ PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 
 .PHONY: help setup run stack worker beat engine migrate seed test test-unit test-api test-integration \
-        engine-test lint fmt check fuzz lock clean
+        engine-test lint type fmt check fuzz lock clean
 
 help:  ## List every target with what it does
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 20
@@ -62,9 +62,18 @@ test-integration: setup  ## Tests against real processes (worker, engine, browse
 engine-test: setup  ## The engine's own tests
 	$(BIN)/pytest recommender_engine/tests
 
-lint: setup  ## ruff check and format check
+# Every typed package: the engine and juke_ml strictly, the Django apps with django-stubs (pyproject.toml).
+TYPED := recommender_engine juke_ml core integrations juke_auth catalog playback listening recommender settings \
+         spotify_stub scripts
+
+lint: setup  ## ruff (check and format), size limits (scripts/check_sizes.py), then mypy (make type)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(PY) scripts/check_sizes.py
+	$(MAKE) --no-print-directory type
+
+type: setup  ## mypy: strict on the engine and juke_ml, default strictness with django-stubs on the Django apps
+	$(BIN)/mypy $(TYPED)
 
 fmt: setup  ## Format the code and apply safe lint fixes (ruff)
 	$(BIN)/ruff format .

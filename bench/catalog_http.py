@@ -177,8 +177,8 @@ def main() -> None:
         run_client(args)
         return
     sys.path.insert(0, str(ROOT))
-    from bench.machine import machine_header
-    from catalog.pagination import cursor_encode
+    from bench.machine import machine_header  # noqa: PLC0415 - after sys.path and Django are set up by main()
+    from catalog.pagination import cursor_encode  # noqa: PLC0415 - after sys.path and Django are set up by main()
 
     print(machine_header(), flush=True)
     env = server_env(args.db)

@@ -14,7 +14,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings.base")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -23,7 +23,7 @@ from catalog.models import (  # noqa: E402
     Artist,
     Genre,
     Track,
-    TrackAudioFeatures,  # noqa: E402
+    TrackAudioFeatures,
 )
 from catalog.services.csv_rows import FEATURE_FIELDS, synthetic_artist_id  # noqa: E402
 from catalog.services.dates import release_date_parse  # noqa: E402

@@ -139,7 +139,7 @@ def make_requests(names: list[str], count: int, seed: int = 1) -> list[dict]:
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
     ordered = sorted(samples)
-    p99 = ordered[min(len(ordered) - 1, int(round(0.99 * (len(ordered) - 1))))]
+    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
     return statistics.median(ordered), p99
 
 
@@ -267,8 +267,8 @@ def measure_loop(label: str, requests: list[dict]) -> dict:
 
 def approximate_recall(count: int, queries: int = 200, k: int = 10) -> float:
     """recall@k of the approximate index (engine defaults) against the exact one, on the same vectors as the DB."""
-    from juke_ml.index import ApproximateIndex, ExactIndex
-    from recommender_engine.app.core.config import Settings
+    from juke_ml.index import ApproximateIndex, ExactIndex  # noqa: PLC0415 - after sys.path and Django are set up by main()
+    from recommender_engine.app.core.config import Settings  # noqa: PLC0415 - after sys.path and Django are set up by main()
 
     matrix = random_units(np.random.default_rng(0), count)  # what fill() wrote for the tracks
     query_vectors = random_units(np.random.default_rng(3), queries)

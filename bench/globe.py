@@ -36,14 +36,14 @@ def setup_django() -> None:
         DJANGO_SETTINGS_MODULE="settings.base",
     )
     os.environ.pop("DATABASE_URL", None)
-    import django
+    import django  # noqa: PLC0415 - after sys.path and Django are set up by main()
 
     django.setup()
 
 
 def create_database(reuse: bool) -> bool:
     """True when the database has to be filled."""
-    import psycopg
+    import psycopg  # noqa: PLC0415 - after sys.path and Django are set up by main()
 
     with psycopg.connect(host=os.environ["POSTGRES_HOST"], user=os.environ["POSTGRES_USER"], dbname="postgres") as conn:
         conn.autocommit = True
@@ -81,7 +81,7 @@ ANALYZE juke_auth_musicprofile;
 
 
 def fill(count: int) -> None:
-    from django.db import connection
+    from django.db import connection  # noqa: PLC0415 - after sys.path and Django are set up by main()
 
     started = time.perf_counter()
     with connection.cursor() as cursor:
@@ -92,7 +92,7 @@ def fill(count: int) -> None:
 
 
 def boxes(view, repeats: int, rng: random.Random) -> list[dict]:
-    from django.db import connection
+    from django.db import connection  # noqa: PLC0415 - after sys.path and Django are set up by main()
 
     _name, zoom, size = view
     if size is None:
@@ -113,7 +113,7 @@ def boxes(view, repeats: int, rng: random.Random) -> list[dict]:
 
 
 def measure(repeats: int) -> dict[str, tuple[float, int]]:
-    from juke_auth.selectors import music_profile_globe_points
+    from juke_auth.selectors import music_profile_globe_points  # noqa: PLC0415 - after sys.path and Django are set up by main()
 
     results = {}
     for view in VIEWS:
@@ -129,7 +129,7 @@ def measure(repeats: int) -> dict[str, tuple[float, int]]:
 
 
 def set_indexes(present: bool) -> None:
-    from django.db import connection
+    from django.db import connection  # noqa: PLC0415 - after sys.path and Django are set up by main()
 
     with connection.cursor() as cursor:
         if present:

@@ -56,7 +56,7 @@ from django.core.management import call_command  # noqa: E402
 from catalog.models import (  # noqa: E402
     Album,
     Track,
-    TrackAudioFeatures,  # noqa: E402
+    TrackAudioFeatures,
 )
 from juke_ml.model import fit_model, hashed_vector, l2_normalise  # noqa: E402
 from juke_ml.query import build_query_vector  # noqa: E402

@@ -41,7 +41,7 @@ class PortableDialect:
         if not values:
             return []
         names = {field.column: field.attname for field in model._meta.concrete_fields}
-        queryset = model.objects.using(self.alias).filter(**{f"{names[key]}__in": list(values)})
+        queryset = model._default_manager.using(self.alias).filter(**{f"{names[key]}__in": list(values)})
         return list(queryset.values_list(*[names[column] for column in columns]))
 
     # --- Writes --------------------------------------------------------------------------------
@@ -64,7 +64,7 @@ class PortableDialect:
         objects = [
             model(**{fields[column].attname: value for column, value in zip(columns, row, strict=True)}) for row in rows
         ]
-        model.objects.using(self.alias).bulk_create(
+        model._default_manager.using(self.alias).bulk_create(
             objects,
             batch_size=BATCH_SIZE,
             update_conflicts=True,
@@ -83,7 +83,9 @@ class PortableDialect:
         """Add many-to-many rows (pairs of ids for `columns`); existing ones are left alone."""
         rows = [through(**dict(zip(columns, pair, strict=True))) for pair in set(pairs)]
         if rows:
-            through.objects.using(self.alias).bulk_create(rows, batch_size=BATCH_SIZE * 5, ignore_conflicts=True)
+            through._default_manager.using(self.alias).bulk_create(
+                rows, batch_size=BATCH_SIZE * 5, ignore_conflicts=True
+            )
 
     # --- Maintenance ---------------------------------------------------------------------------
 
@@ -126,7 +128,8 @@ class PostgresDialect(PortableDialect):
             return []
         with self.connection.cursor() as cursor:
             cursor.execute(
-                f'SELECT {_column_list(columns)} FROM "{model._meta.db_table}" WHERE "{key}" = ANY(%s)', [list(values)]
+                f'SELECT {_column_list(columns)} FROM "{model._meta.db_table}" WHERE "{key}" = ANY(%s)',  # noqa: S608 - our identifiers, bound values
+                [list(values)],
             )
             return cursor.fetchall()
 
@@ -153,7 +156,7 @@ class PostgresDialect(PortableDialect):
         table = model._meta.db_table
         updates = ", ".join(f'"{column}" = EXCLUDED."{column}"' for column in update_columns)
         sql = (
-            f'INSERT INTO "{table}" ({_column_list(columns)}) SELECT {_column_list(columns)} FROM "{{temp}}" '
+            f'INSERT INTO "{table}" ({_column_list(columns)}) SELECT {_column_list(columns)} FROM "{{temp}}" '  # noqa: S608 - our identifiers, bound values
             f'ON CONFLICT ("{conflict}") DO UPDATE SET {updates}'
         )
         with transaction.atomic(using=self.alias), self.connection.cursor() as cursor:
@@ -173,7 +176,7 @@ class PostgresDialect(PortableDialect):
         with transaction.atomic(using=self.alias), self.connection.cursor() as cursor:
             temp = _copy_into_temp(cursor, table=table, columns=list(columns), rows=pairs)
             cursor.execute(
-                f'INSERT INTO "{table}" ({_column_list(columns)}) SELECT {_column_list(columns)} FROM "{temp}" '
+                f'INSERT INTO "{table}" ({_column_list(columns)}) SELECT {_column_list(columns)} FROM "{temp}" '  # noqa: S608 - our identifiers, bound values
                 "ON CONFLICT DO NOTHING"
             )
 
@@ -229,7 +232,7 @@ def _copy_into_temp(cursor, *, table: str, columns: list[str], rows: Sequence[tu
     temp = f"import_{table}"
     cursor.execute(f'DROP TABLE IF EXISTS "{temp}"')
     cursor.execute(
-        f'CREATE TEMP TABLE "{temp}" ON COMMIT DROP AS SELECT {_column_list(columns)} FROM "{table}" WITH NO DATA'
+        f'CREATE TEMP TABLE "{temp}" ON COMMIT DROP AS SELECT {_column_list(columns)} FROM "{table}" WITH NO DATA'  # noqa: S608 - our identifiers, bound values
     )
     with cursor.cursor.copy(f'COPY "{temp}" ({_column_list(columns)}) FROM STDIN') as copy:
         for row in rows:

@@ -59,7 +59,9 @@ class CatalogPagination(JukePagination):
         if self.limit is None:
             return None
         if self.cursor_mode:
-            return self._keyset_page(queryset, cursor_decode(request.query_params[self.cursor_query_param]))
+            return self._keyset_page(
+                queryset, cursor_decode(request.query_params[self.cursor_query_param]), limit=self.limit
+            )
         self.offset = self.get_offset(request)
         if self.offset > MAX_OFFSET:
             raise ValidationError({"offset": [f"At most {MAX_OFFSET}; page deeper with `cursor=` (keyset pages)."]})
@@ -96,10 +98,10 @@ class CatalogPagination(JukePagination):
         estimate = dialect_for(queryset.db).estimated_matches(queryset)
         return max(cap, estimate) if estimate is not None else cap
 
-    def _keyset_page(self, queryset, after_id: int) -> list:
-        page = list(queryset.filter(pk__gt=after_id).order_by("pk")[: self.limit + 1])
-        self.has_more = len(page) > self.limit
-        self.page = page[: self.limit]
+    def _keyset_page(self, queryset, after_id: int, *, limit: int) -> list:
+        page = list(queryset.filter(pk__gt=after_id).order_by("pk")[: limit + 1])
+        self.has_more = len(page) > limit
+        self.page = page[:limit]
         return self.page
 
     def get_paginated_response(self, data):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 
-from catalog.models import Album, Artist, Genre, Track, TrackAudioFeatures
+from catalog.models import Album, Artist, CatalogItem, Genre, Track, TrackAudioFeatures
 
 
 def _id_or_spotify_id(value: str) -> Q:
@@ -71,10 +73,15 @@ def track_list(
     )
 
 
-LIST_SELECTORS = {Genre: genre_list, Artist: artist_list, Album: album_list, Track: track_list}
+LIST_SELECTORS: dict[type[CatalogItem], Callable[[], QuerySet]] = {
+    Genre: genre_list,
+    Artist: artist_list,
+    Album: album_list,
+    Track: track_list,
+}
 
 
-def items_by_spotify_ids(*, model: type, spotify_ids: list[str]) -> list:
+def items_by_spotify_ids(*, model: type[CatalogItem], spotify_ids: list[str]) -> list:
     """Catalog items in the order of `spotify_ids`, relations loaded like the lists."""
     items = {item.spotify_id: item for item in LIST_SELECTORS[model]().filter(spotify_id__in=spotify_ids)}
     return [items[spotify_id] for spotify_id in spotify_ids if spotify_id in items]

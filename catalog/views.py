@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -121,7 +124,7 @@ class CatalogViewSet(viewsets.ReadOnlyModelViewSet):
 
     model: type
     filter_names: tuple[str, ...] = ()
-    selector = staticmethod(genre_list)
+    selector: Callable[..., QuerySet] = staticmethod(genre_list)
     pagination_class = CatalogPagination
     permission_classes = [IsAuthenticated]
 

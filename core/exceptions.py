@@ -1,6 +1,7 @@
 """API errors shared by the apps, and the exception handler that keeps every answer a JSON `detail`."""
 
 import logging
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -45,6 +46,7 @@ STATUS_BY_KIND = {
 
 def domain_error_response(exc: DomainError) -> Response:
     """The HTTP answer for a domain error: its kind's status, `{detail, code?, ...extra}` or `{field: [detail]}`."""
+    body: dict[str, Any]
     if exc.field:
         body = {exc.field: [exc.detail]}
     else:

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 
+from settings.celery import app
+
 logger = logging.getLogger(__name__)
 
 # A load balancer probes often and gives up after a few seconds: no single check may take longer than this.
@@ -51,8 +53,6 @@ def _check_cache() -> str:
 def _check_broker() -> str:
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return "no broker configured: tasks run inline"
-    from settings.celery import app
-
     with app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1, interval_start=0, timeout=CHECK_TIMEOUT_SECONDS)
     return conn.transport_cls if isinstance(conn.transport_cls, str) else "connected"

@@ -6,4 +6,4 @@ class JukeAuthConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        from juke_auth import schema  # noqa: F401 - registers the OpenAPI auth extension
+        from juke_auth import schema  # noqa: F401, PLC0415 - once apps are ready; registers the OpenAPI auth extension

@@ -9,7 +9,7 @@ from knox.models import AuthToken
 from knox.settings import CONSTANTS, knox_settings
 from rest_framework import exceptions
 
-INVALID_TOKEN = "Invalid token."
+INVALID_TOKEN = "Invalid token."  # noqa: S105 - an error message, not a secret
 
 
 class JukeTokenAuthentication(TokenAuthentication):

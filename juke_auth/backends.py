@@ -31,7 +31,7 @@ class JukeSpotifyOAuth2(SpotifyOAuth2):
         return f"{settings.BACKEND_URL}{settings.SPOTIFY_REDIRECT_PATH}"
 
     def get_or_create_state(self):
-        from juke_auth.services.social import spotify_oauth_state_remember
+        from juke_auth.services.social import spotify_oauth_state_remember  # noqa: PLC0415 - cycle: it loads this backend
 
         state = super().get_or_create_state()
         request = getattr(self.strategy, "request", None)

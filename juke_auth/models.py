@@ -1,3 +1,5 @@
+from typing import ClassVar
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.auth.validators import ASCIIUsernameValidator
 from django.db import models
@@ -16,7 +18,7 @@ class JukeUserManager(UserManager):
 class JukeUser(AbstractUser):
     # ASCII only, unique whatever the letter case (ADR 0013): no look-alike of another user's name.
     # Names chosen before that rule are kept (the validator runs on new and changed names only).
-    username_validator = ASCIIUsernameValidator()
+    username_validator = ASCIIUsernameValidator()  # type: ignore[assignment]  # stubs pin the base's validator class
     username = models.CharField(
         "username",
         max_length=150,
@@ -25,9 +27,10 @@ class JukeUser(AbstractUser):
         validators=[username_validator],
         error_messages={"unique": "A user with that username already exists."},
     )
-    email = models.EmailField("email address", unique=True, null=True, blank=True)
+    # NULL, not "", for no address, so unique holds among the accounts that have one; the stubs type it str.
+    email = models.EmailField("email address", unique=True, null=True, blank=True)  # type: ignore[assignment]
 
-    objects = JukeUserManager()
+    objects: ClassVar[JukeUserManager] = JukeUserManager()
 
     class Meta:
         constraints = [

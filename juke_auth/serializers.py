@@ -2,6 +2,7 @@
 
 import json
 import math
+from typing import Any
 
 from rest_framework import serializers
 from rest_registration.api.serializers import DefaultRegisterUserSerializer
@@ -144,7 +145,9 @@ class UserPublicSerializer(serializers.HyperlinkedModelSerializer):
 class UserOwnSerializer(serializers.HyperlinkedModelSerializer):
     """A user's own account, including e-mail and the caller's token (context["token"])."""
 
-    groups = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
+    groups: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        many=True, read_only=True, slug_field="name"
+    )
     token = serializers.SerializerMethodField()
 
     class Meta:

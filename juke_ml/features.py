@@ -147,6 +147,8 @@ def l2_normalise(vector: np.ndarray) -> np.ndarray:
 
 def hashed_vector(text: str, dimension: int) -> np.ndarray:
     """A deterministic unit vector from a string (SHA-1 based); used only when there is no musical signal."""
-    seed = int.from_bytes(hashlib.sha1(text.strip().lower().encode("utf-8")).digest()[:8], "little")
+    seed = int.from_bytes(
+        hashlib.sha1(text.strip().lower().encode("utf-8"), usedforsecurity=False).digest()[:8], "little"
+    )
     rng = np.random.default_rng(seed)
     return l2_normalise(rng.standard_normal(dimension))

@@ -394,6 +394,6 @@ def fit_model(
         "genre_rank": default_genre_rank(len(genres), genre_dim) if genre_rank is None else genre_rank,
         "audio_explained_variance": round(audio_explained, 4),
         "genre_explained_variance": round(genre_explained, 4),
-        "audio_features": list(CONTINUOUS_FEATURES) + ["key", "mode"],
+        "audio_features": [*list(CONTINUOUS_FEATURES), "key", "mode"],
     }
     return model, metrics

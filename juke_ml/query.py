@@ -15,7 +15,7 @@ import numpy.typing as npt
 DEFAULT_SEED_WEIGHT = 0.5
 
 
-Vectors = Sequence[Sequence[float]] | npt.NDArray[np.floating[Any]]
+Vectors = Sequence[Sequence[float]] | Sequence[npt.NDArray[np.floating[Any]]] | npt.NDArray[np.floating[Any]]
 
 
 def _mean_direction(vectors: Vectors | None, dimension: int | None) -> npt.NDArray[np.float64] | None:

@@ -6,7 +6,6 @@ import time
 from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Max, Q, QuerySet, Sum
@@ -14,7 +13,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from catalog.models import Album, Artist, Genre, Track
-from juke_auth.models import MusicProfile
+from juke_auth.models import JukeUser, MusicProfile
 from listening.errors import ListenerNotFound, ListensPrivate
 from listening.models import Like, Listen
 
@@ -23,7 +22,7 @@ STATS_TOP_COUNT = 10
 STATS_CACHE_SECONDS = 5 * 60
 
 
-def listener_get(*, username: str) -> AbstractBaseUser:
+def listener_get(*, username: str) -> JukeUser:
     """The active user with this username (case-insensitive), or ListenerNotFound."""
     user = get_user_model().objects.filter(username__iexact=username, is_active=True).first()
     if user is None:
@@ -31,7 +30,7 @@ def listener_get(*, username: str) -> AbstractBaseUser:
     return user
 
 
-def listens_readable_check(*, owner: AbstractBaseUser, viewer: AbstractBaseUser | None) -> None:
+def listens_readable_check(*, owner: JukeUser, viewer: JukeUser | None) -> None:
     """Raise ListensPrivate unless `viewer` is `owner` or the owner made their listens public."""
     if viewer is not None and viewer.is_authenticated and viewer.pk == owner.pk:
         return
@@ -39,14 +38,14 @@ def listens_readable_check(*, owner: AbstractBaseUser, viewer: AbstractBaseUser 
         raise ListensPrivate(f"{owner.get_username()}'s listens are private.")
 
 
-def listens_public_get(*, user: AbstractBaseUser) -> bool:
+def listens_public_get(*, user: JukeUser) -> bool:
     """Whether the user lets others read their listens (private by default)."""
     return MusicProfile.objects.filter(user=user, listens_public=True).exists()
 
 
 def listen_list(
     *,
-    user: AbstractBaseUser,
+    user: JukeUser,
     before: datetime | None = None,
     after: datetime | None = None,
     before_id: int | None = None,
@@ -71,18 +70,18 @@ def listen_list(
     return list(listens.order_by("-listened_at", "-id")[:limit])
 
 
-def listen_latest_time(*, user: AbstractBaseUser) -> datetime | None:
+def listen_latest_time(*, user: JukeUser) -> datetime | None:
     """When the user's newest listen started."""
     return Listen.objects.filter(user=user).aggregate(latest=Max("listened_at"))["latest"]
 
 
-def listen_oldest_time(*, user: AbstractBaseUser) -> datetime | None:
+def listen_oldest_time(*, user: JukeUser) -> datetime | None:
     """When the user's oldest listen started (one index probe, like the newest)."""
     oldest = Listen.objects.filter(user=user).order_by("listened_at").values_list("listened_at", flat=True).first()
     return oldest
 
 
-def _in_range(*, user: AbstractBaseUser, range_name: str, now: datetime | None = None) -> QuerySet[Listen]:
+def _in_range(*, user: JukeUser, range_name: str, now: datetime | None = None) -> QuerySet[Listen]:
     listens = Listen.objects.filter(user=user)
     span = STATS_RANGES[range_name]
     if span is not None:
@@ -99,7 +98,7 @@ def listen_stats_invalidate(*, user_id: int) -> None:
     cache.set(_stats_version_key(user_id), time.time_ns(), None)
 
 
-def listen_stats_cached(*, user: AbstractBaseUser, range_name: str) -> dict:
+def listen_stats_cached(*, user: JukeUser, range_name: str) -> dict:
     """`listen_stats`, kept for STATS_CACHE_SECONDS until the user's listens change (a heavy listener's
     all-time stats read a hundred thousand rows: worth doing once, not on every page view)."""
     version = cache.get(_stats_version_key(user.pk), 0)
@@ -111,7 +110,7 @@ def listen_stats_cached(*, user: AbstractBaseUser, range_name: str) -> dict:
     return stats
 
 
-def listen_stats(*, user: AbstractBaseUser, range_name: str, now: datetime | None = None) -> dict:
+def listen_stats(*, user: JukeUser, range_name: str, now: datetime | None = None) -> dict:
     """Top artists, tracks, albums and genres, total listening time and listens per day in the range.
 
     Every query reads only the (user, time) index (index-only scans); where the catalog is needed (track
@@ -127,7 +126,8 @@ def listen_stats(*, user: AbstractBaseUser, range_name: str, now: datetime | Non
     top_artists = listens.values("artist_name").annotate(count=Count("id")).order_by("-count", "artist_name")
     top_tracks = (
         listens.values("artist_name", "track_name")
-        .annotate(count=Count("id"), track_id=Max("track_id"))
+        # After values(), Django lets an annotation reuse a field name; the stubs do not know that.
+        .annotate(count=Count("id"), track_id=Max("track_id"))  # type: ignore[no-redef]
         .order_by("-count", "artist_name", "track_name")
     )
     return {
@@ -160,7 +160,7 @@ def _catalog_listening_ms(listens: QuerySet[Listen]) -> int:
     sql = f"""
         SELECT COALESCE(SUM(untimed.plays * track.duration_ms), 0)
         FROM ({untimed_sql}) AS untimed JOIN {Track._meta.db_table} AS track ON track.id = untimed.track_id
-    """
+    """  # noqa: S608 - our identifiers, bound values
     return int(_raw(sql, params)[0][0])
 
 
@@ -192,7 +192,7 @@ def _top_albums(listens: QuerySet[Listen]) -> list[dict]:
         GROUP BY artist_name, album_name
         ORDER BY plays DESC, artist_name, album_name
         LIMIT {STATS_TOP_COUNT}
-    """
+    """  # noqa: S608 - our identifiers, bound values
     rows = _raw(sql, (*named_params, *unnamed_params))
     return [{"artist_name": artist, "album_name": album, "count": int(plays)} for artist, album, plays in rows]
 
@@ -224,10 +224,10 @@ def _top_genres(listens: QuerySet[Listen]) -> list[dict]:
         GROUP BY genre.name
         ORDER BY plays DESC, genre.name
         LIMIT {STATS_TOP_COUNT}
-    """
+    """  # noqa: S608 - our identifiers, bound values
     return [{"genre": genre, "count": int(count)} for genre, count in _raw(sql, params)]
 
 
-def like_list(*, user: AbstractBaseUser) -> QuerySet[Like]:
+def like_list(*, user: JukeUser) -> QuerySet[Like]:
     """The user's likes, newest first, with the liked item loaded."""
     return Like.objects.filter(user=user).select_related("track", "album", "artist").order_by("-created_at", "-id")

@@ -22,7 +22,8 @@ class ListenOutputSerializer(serializers.Serializer):
     isrc = serializers.CharField()
     recording_mbid = serializers.UUIDField(allow_null=True)
     duration_ms = serializers.IntegerField(allow_null=True)
-    source = serializers.CharField()
+    # DRF moves declared fields off the class; only the stubs see a clash with Field.source.
+    source = serializers.CharField()  # type: ignore[assignment]
     created_at = serializers.DateTimeField()
 
 

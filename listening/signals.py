@@ -6,6 +6,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
+from listening.models import SpotifyHistorySync
+from listening.tasks import listens_match_unmatched_task, spotify_history_sync_task
+
 # Tracks saved one by one may arrive in bursts: one match run per minute is enough.
 MATCH_DEBOUNCE_SECONDS = 60
 MATCH_QUEUED_KEY = "listening:match-queued"
@@ -19,9 +22,6 @@ def spotify_account_saved(sender, instance, created: bool, **kwargs) -> None:
     extra_data = instance.extra_data if isinstance(instance.extra_data, dict) else {}
     if not extra_data.get("access_token"):
         return
-    from listening.models import SpotifyHistorySync
-    from listening.tasks import spotify_history_sync_task
-
     if SpotifyHistorySync.objects.filter(user_id=instance.user_id, initial_import_at__isnull=False).exists():
         return
     transaction.on_commit(lambda: spotify_history_sync_task.delay(instance.user_id))
@@ -34,6 +34,4 @@ def catalog_track_saved(sender, instance, created: bool, **kwargs) -> None:
 
 def _match_queue() -> None:
     if cache.add(MATCH_QUEUED_KEY, True, timeout=MATCH_DEBOUNCE_SECONDS):
-        from listening.tasks import listens_match_unmatched_task
-
         listens_match_unmatched_task.delay()

@@ -18,12 +18,12 @@ from listening.models import ListenSource
 from listening.selectors import like_list, listen_list, listen_stats_cached, listens_public_get
 from listening.services.history import listen_delete, listens_delete_all, listens_visibility_set
 from listening.services.ingest import listens_ingest
-from listening.services.likes import like_remove, like_set
+from listening.services.likes import LikeKind, like_remove, like_set
 from listening.services.listenbrainz import submission_parse
 from listening.services.playing_now import playing_now_set
 
 _ERROR = OpenApiResponse(description='`{"detail": str, "code": str}` or field errors `{"<field>": [str]}`.')
-_LIKE_KINDS = {"tracks": "track", "albums": "album", "artists": "artist"}
+_LIKE_KINDS: dict[str, LikeKind] = {"tracks": "track", "albums": "album", "artists": "artist"}
 
 
 def _cursor_encode(listened_at: datetime, listen_id: int) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import overload
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -67,6 +68,10 @@ def _authenticated_user(request: HttpRequest):
     return user
 
 
+@overload
+def _int_arg(request: HttpRequest, name: str, default: int) -> int: ...
+@overload
+def _int_arg(request: HttpRequest, name: str, default: None = None) -> int | None: ...
 def _int_arg(request: HttpRequest, name: str, default: int | None = None) -> int | None:
     value = request.GET.get(name)
     if not value:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from django.core.validators import RegexValidator
 from rest_framework import serializers
@@ -12,7 +13,7 @@ from playback.commands import COMMANDS, PROVIDER, Input, PlaybackCommand
 
 def _drf_field(spec: Input) -> serializers.Field:
     """The DRF field that checks `spec`'s rule (and documents it in the OpenAPI schema)."""
-    common = {"help_text": spec.help} if spec.help else {}
+    common: dict[str, Any] = {"help_text": spec.help} if spec.help else {}
     if spec.type is bool:
         if spec.default is not None:
             return serializers.BooleanField(default=spec.default, **common)
@@ -28,7 +29,7 @@ def _drf_field(spec: Input) -> serializers.Field:
     if spec.choices:
         return serializers.ChoiceField(choices=spec.choices, required=spec.required, **common)
     validators = [RegexValidator(spec.pattern, spec.invalid)] if spec.pattern else []
-    optional = {} if spec.required else {"required": False, "allow_blank": True, "allow_null": True}
+    optional: dict[str, Any] = {} if spec.required else {"required": False, "allow_blank": True, "allow_null": True}
     return serializers.CharField(
         max_length=spec.max_length, trim_whitespace=True, validators=validators, **optional, **common
     )

@@ -24,10 +24,11 @@ def embedding_vectors_get(*, resource_type: str, item_ids: list[int]) -> dict[in
     model = EMBEDDING_MODELS[resource_type]
     key = f"{resource_type}_id"
     return {
-        row[key]: bytes(row["vector"]) for row in model.objects.filter(**{f"{key}__in": item_ids}).values(key, "vector")
+        row[key]: bytes(row["vector"])
+        for row in model._default_manager.filter(**{f"{key}__in": item_ids}).values(key, "vector")
     }
 
 
 def embedding_list(*, resource_type: str) -> QuerySet:
     """Every stored embedding of one type, with its catalog item."""
-    return EMBEDDING_MODELS[resource_type].objects.select_related(resource_type)
+    return EMBEDDING_MODELS[resource_type]._default_manager.select_related(resource_type)

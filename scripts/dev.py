@@ -41,7 +41,7 @@ class DevRunner(EnvironmentSettings):
 
 def _get_json(url: str) -> tuple[int, dict]:
     try:
-        with urllib.request.urlopen(url, timeout=3) as response:
+        with urllib.request.urlopen(url, timeout=3) as response:  # noqa: S310 - a fixed http:// URL of our own process
             return response.status, json.loads(response.read() or b"{}")
     except urllib.error.HTTPError as error:
         return error.code, {}
@@ -60,8 +60,16 @@ def _wait_until(check, timeout: float) -> bool:
 
 def _commands(runner: DevRunner, engine: Engine) -> dict[str, list[str]]:
     commands = {
-        "engine": [str(BIN / "uvicorn"), "recommender_engine.app.main:app", "--host", "127.0.0.1"]
-        + ["--port", str(engine.RECOMMENDER_PORT), "--log-level", "warning"],
+        "engine": [
+            str(BIN / "uvicorn"),
+            "recommender_engine.app.main:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(engine.RECOMMENDER_PORT),
+            "--log-level",
+            "warning",
+        ],
         "api": [sys.executable, "manage.py", "runserver", f"{runner.BACKEND_HOST}:{runner.BACKEND_PORT}"],
     }
     if runner.CELERY_BROKER_URL:
@@ -117,7 +125,8 @@ def main() -> None:
         os.environ["BACKEND_URL"] = api_base
 
     processes = {
-        name: subprocess.Popen(cmd, cwd=ROOT, start_new_session=True) for name, cmd in _commands(runner, engine).items()
+        name: subprocess.Popen(cmd, cwd=ROOT, start_new_session=True)  # noqa: S603 - our own fixed command line
+        for name, cmd in _commands(runner, engine).items()
     }
 
     def stop(*_args) -> None:

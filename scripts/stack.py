@@ -62,11 +62,11 @@ def say(name: str, text: str, width: int) -> None:
 class Supervisor:
     def __init__(self, programs: list[Program]) -> None:
         self.programs = programs
-        self.width = max(len(program.name) for program in programs + [Program("stack", "")])
+        self.width = max(len(program.name) for program in [*programs, Program("stack", "")])
         self.stopping = threading.Event()
 
     def start(self, program: Program) -> None:
-        program.process = subprocess.Popen(
+        program.process = subprocess.Popen(  # noqa: S603 - our own fixed command line, no shell
             ["/bin/sh", "-c", f"exec {program.command}"],
             cwd=REPO_ROOT,
             stdout=subprocess.PIPE,
@@ -79,6 +79,8 @@ class Supervisor:
         say(program.name, f"started with pid {program.process.pid}", self.width)
 
     def _relay(self, program: Program, process: subprocess.Popen) -> None:
+        if process.stdout is None:  # started without a pipe: nothing to relay
+            return
         for line in iter(process.stdout.readline, b""):
             say(program.name, line.decode(errors="replace").rstrip(), self.width)
 

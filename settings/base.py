@@ -17,9 +17,9 @@ from settings.production import refuse_degraded_production
 
 Port = Annotated[int, Field(ge=1, le=65535)]
 # A key that only ever exists in this file and template.env: never acceptable outside development.
-DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-change-me"
+DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-change-me"  # noqa: S105 - the development-only key; production refuses it
 # localhost, the compose service names and 10.0.2.2 (the Android emulator's name for the host).
-DEVELOPMENT_ALLOWED_HOSTS = ["localhost", "127.0.0.1", "0.0.0.0", "backend", "web", "recommender-engine", "10.0.2.2"]
+DEVELOPMENT_ALLOWED_HOSTS = ["localhost", "127.0.0.1", "0.0.0.0", "backend", "web", "recommender-engine", "10.0.2.2"]  # noqa: S104 - development hosts only
 
 
 class Runtime(EnvironmentSettings):
@@ -85,7 +85,7 @@ class Storage(EnvironmentSettings):
 def database_settings(storage: Storage) -> dict:
     if storage.DATABASE_URL:
         try:
-            return dj_database_url.parse(storage.DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+            return dict(dj_database_url.parse(storage.DATABASE_URL, conn_max_age=60, conn_health_checks=True))
         except ValueError as error:
             raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {error}") from None
     if storage.uses_postgres_variables:
@@ -119,7 +119,7 @@ RUNTIME = read_environment(Runtime)
 STORAGE = read_environment(Storage)
 
 JUKE_RUNTIME_ENV = RUNTIME.JUKE_RUNTIME_ENV
-IS_DEVELOPMENT = RUNTIME.is_development
+IS_DEVELOPMENT: bool = RUNTIME.is_development
 SECRET_KEY = RUNTIME.DJANGO_SECRET_KEY or DEVELOPMENT_SECRET_KEY
 DEBUG = IS_DEVELOPMENT and RUNTIME.DJANGO_DEBUG
 

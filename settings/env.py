@@ -12,7 +12,10 @@ from settings.environment import EnvironmentSettings, read_environment
 
 
 def _read(name: str, annotation: Any, default: Any) -> Any:
-    one_variable = create_model("OneVariable", __base__=EnvironmentSettings, **{name: (annotation, default)})
+    # pydantic's overloads cannot type a field dict built at run time.
+    one_variable = create_model(  # type: ignore[call-overload]
+        "OneVariable", __base__=EnvironmentSettings, **{name: (annotation, default)}
+    )
     return getattr(read_environment(one_variable), name)
 
 

@@ -2,7 +2,7 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
-DEVELOPMENT_ONLY_HOSTS = ("0.0.0.0", "10.0.2.2")
+DEVELOPMENT_ONLY_HOSTS = ("0.0.0.0", "10.0.2.2")  # noqa: S104 - a list of hosts production refuses
 
 
 def refuse_degraded_production(

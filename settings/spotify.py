@@ -6,7 +6,7 @@ from settings.base import IS_DEVELOPMENT
 from settings.environment import CommaList, EnvironmentSettings, read_environment
 
 STUB_CLIENT_ID = "stub-client-id"
-STUB_CLIENT_SECRET = "stub-client-secret"
+STUB_CLIENT_SECRET = "stub-client-secret"  # noqa: S105 - the offline stub's public fake secret
 
 
 class Spotify(EnvironmentSettings):

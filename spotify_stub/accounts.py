@@ -16,12 +16,12 @@ def stub_user_id_for_token(access_token: str) -> str:
     """The stub Spotify user id an access token belongs to."""
     if access_token.startswith("stub-access-"):
         return access_token.removeprefix("stub-access-").split(".", 1)[0]
-    return "stubuser" + hashlib.sha1(access_token.encode()).hexdigest()[:10]
+    return "stubuser" + hashlib.sha1(access_token.encode(), usedforsecurity=False).hexdigest()[:10]
 
 
 def stub_user_id_for_code(code: str) -> str:
     """The stub Spotify user an authorization code signs in (the same code, the same user)."""
-    return "stubuser" + hashlib.sha1(code.encode()).hexdigest()[:10]
+    return "stubuser" + hashlib.sha1(code.encode(), usedforsecurity=False).hexdigest()[:10]
 
 
 def _issue_tokens(user_id: str, *, with_refresh: bool) -> dict:

@@ -136,7 +136,9 @@ def _search_matches(query: str, kind: str) -> list[dict]:
         matched = [item for item in items if text in item["name"].lower()]
         if not matched and genre is None:
             # Spotify's search is fuzzy and rarely empty: rank everything by a stable hash of the query.
-            ranked = sorted(items, key=lambda item: hashlib.sha1(f"{text}:{item['id']}".encode()).hexdigest())
+            ranked = sorted(
+                items, key=lambda item: hashlib.sha1(f"{text}:{item['id']}".encode(), usedforsecurity=False).hexdigest()
+            )
             matched = ranked[:50]
         items = matched
     return sorted(items, key=lambda item: (-item.get("popularity", 0), item["id"]))
@@ -239,7 +241,7 @@ def categories(request: StubRequest, match) -> StubResponse:
 
 
 def _audio_features(track_id: str) -> dict:
-    rng = random.Random(track_id)
+    rng = random.Random(track_id)  # noqa: S311 - seeded fake data, not crypto
     return {
         "id": track_id,
         "type": "audio_features",

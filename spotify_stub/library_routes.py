@@ -16,6 +16,7 @@ import random
 import time
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import overload
 
 from django.core.cache import cache
 
@@ -32,19 +33,19 @@ MIN_PLAY_MS = 30_000
 PLAYED_CACHE_PREFIX = "spotify-stub:library:played:"
 
 
-def _user(request: StubRequest) -> tuple[str | None, StubResponse | None]:
+def _user(request: StubRequest) -> tuple[str, StubResponse | None]:
     token = request.bearer_token
     if not token:
-        return None, error(401, "No token provided")
+        return "", error(401, "No token provided")
     if token.startswith(("invalid", "expired")):
-        return None, error(401, "The access token expired" if token.startswith("expired") else "Invalid access token")
+        return "", error(401, "The access token expired" if token.startswith("expired") else "Invalid access token")
     user_id = stub_user_id_for_token(token)
     if user_id.startswith("noscope"):
-        return None, error(403, "Insufficient client scope")
+        return "", error(403, "Insufficient client scope")
     if user_id.startswith("ratelimited"):
         response = error(429, "API rate limit exceeded")
         response.headers["Retry-After"] = "30"
-        return None, response
+        return "", response
     return user_id, None
 
 
@@ -97,7 +98,7 @@ def _player_plays(user_id: str, now_ms: int) -> list[tuple[int, str]]:
         # Like Spotify's played_at: when the track ends (it is listed from then on).
         ends_ms = now_ms - progress + int(item.get("duration_ms") or 0)
         if progress >= threshold and all(abs(at - ends_ms) > 1000 or tid != item["id"] for at, tid in remembered):
-            remembered = (remembered + [(ends_ms, item["id"])])[-50:]
+            remembered = ([*remembered, (ends_ms, item["id"])])[-50:]
             cache.set(PLAYED_CACHE_PREFIX + user_id, remembered, player.CACHE_SECONDS)
     return [(at, track_id) for at, track_id in remembered if at <= now_ms]
 
@@ -116,7 +117,11 @@ def stub_history(user_id: str, *, now_ms: int | None = None) -> list[tuple[int, 
     return sorted(plays + _player_plays(user_id, now_ms))
 
 
-def _int(request: StubRequest, name: str, default: int | None, low: int, high: int) -> int | None | StubResponse:
+@overload
+def _int(request: StubRequest, name: str, default: int, low: int, high: int) -> int | StubResponse: ...
+@overload
+def _int(request: StubRequest, name: str, default: None, low: int, high: int) -> int | StubResponse | None: ...
+def _int(request: StubRequest, name: str, default: int | None, low: int, high: int) -> int | StubResponse | None:
     raw = request.query.get(name)
     if raw in (None, ""):
         return default
@@ -134,8 +139,10 @@ def recently_played(request: StubRequest, match) -> StubResponse:
         return failure
     limit = _int(request, "limit", 20, 1, 50)
     after = _int(request, "after", None, 0, 10**15)
-    if isinstance(limit, StubResponse) or isinstance(after, StubResponse):
-        return limit if isinstance(limit, StubResponse) else after
+    if isinstance(limit, StubResponse):
+        return limit
+    if isinstance(after, StubResponse):
+        return after
     plays = stub_history(user_id)
     # After a cursor: the oldest plays after it, so polling with `after` never skips any.
     page = [play for play in plays if play[0] > after][:limit] if after is not None else plays[-limit:]
@@ -151,8 +158,10 @@ def recently_played(request: StubRequest, match) -> StubResponse:
 def _paged(request: StubRequest, items: list, path: str) -> StubResponse:
     limit = _int(request, "limit", 20, 1, 50)
     offset = _int(request, "offset", 0, 0, 10_000)
-    if isinstance(limit, StubResponse) or isinstance(offset, StubResponse):
-        return limit if isinstance(limit, StubResponse) else offset
+    if isinstance(limit, StubResponse):
+        return limit
+    if isinstance(offset, StubResponse):
+        return offset
     page = items[offset : offset + limit]
     more = offset + limit < len(items)
     return StubResponse(
@@ -174,7 +183,7 @@ def top_items(request: StubRequest, match) -> StubResponse:
     user_id, failure = _user(request)
     if failure:
         return failure
-    artists, pool = _taste(user_id)
+    artists, _pool = _taste(user_id)
     if match.group("kind") == "artists":
         items = [universe()["artists"][artist_id] for artist_id in artists]
     else:

@@ -47,14 +47,14 @@ _CONTEXT_URI = re.compile(rf"^spotify:(album|artist|playlist|show):({_ID})$")
 _REPEAT_STATES = ("track", "context", "off")
 
 
-def _user_id(request: StubRequest) -> tuple[str | None, StubResponse | None]:
+def _user_id(request: StubRequest) -> tuple[str, StubResponse | None]:
     token = request.bearer_token
     if not token:
-        return None, error(401, "No token provided")
+        return "", error(401, "No token provided")
     if token.startswith("invalid"):
-        return None, error(401, "Invalid access token")
+        return "", error(401, "Invalid access token")
     if token.startswith("expired"):
-        return None, error(401, "The access token expired")
+        return "", error(401, "The access token expired")
     return stub_user_id_for_token(token), None
 
 
@@ -278,6 +278,8 @@ def _volume(request: StubRequest, state: dict, device_id: str | None) -> StubRes
     if failure := _require_active(state, device_id):
         return failure
     device = active_device(state)
+    if device is None:
+        return _no_active_device()
     if not device["supports_volume"]:
         return error(403, "Player command failed: Cannot control device volume", "VOLUME_CONTROL_DISALLOW")
     device["volume_percent"] = volume

@@ -26,7 +26,7 @@ STATE_LOCK = threading.Lock()
 
 
 def _device_id(user_id: str, name: str) -> str:
-    return hashlib.sha1(f"{user_id}:{name}".encode()).hexdigest()
+    return hashlib.sha1(f"{user_id}:{name}".encode(), usedforsecurity=False).hexdigest()
 
 
 def now_ms() -> int:
@@ -176,7 +176,9 @@ def active_device(state: dict) -> dict | None:
     return None
 
 
-def device_payload(state: dict, device: dict) -> dict:
+def device_payload(state: dict, device: dict | None) -> dict:
+    if device is None:
+        raise LookupError("no active device to describe")
     return {**device, "is_active": device["id"] == state["active_device_id"]}
 
 

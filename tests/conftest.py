@@ -4,6 +4,7 @@ import os
 import socket
 
 import pytest
+from django.conf import settings
 from rest_framework.test import APIClient
 
 pytest_plugins = ["tests.plugins.accounts", "tests.plugins.celery_worker", "tests.plugins.engine_server"]
@@ -33,8 +34,6 @@ def _no_network(monkeypatch):
 
 def pytest_sessionstart(session):
     if IN_CI:
-        from django.conf import settings
-
         vendor = settings.DATABASES["default"]["ENGINE"]
         if "postgresql" not in vendor:
             raise pytest.UsageError("CI=true but the database is not PostgreSQL: set POSTGRES_* for the test run.")

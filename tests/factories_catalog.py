@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 from catalog.models import Album, Artist, Genre, Track
 from juke_auth.models import JukeUser
 
-__all__ = ["listener", "client_signed_in", "admin_client", "empty_cache"]
+__all__ = ["admin_client", "client_signed_in", "empty_cache", "listener"]
 
 
 class GenreFactory(factory.django.DjangoModelFactory):

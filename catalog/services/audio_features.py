@@ -7,7 +7,7 @@ reported, not retried. The features come through the catalog's Spotify adapter.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -25,7 +25,7 @@ REQUIRED_FIELDS = TrackAudioFeatures.REQUIRED_FEATURES
 
 
 class AudioFeaturesSource(Protocol):
-    def get_audio_features(self, *, spotify_ids: list[str]) -> list[Mapping[str, Any] | None]:
+    def get_audio_features(self, *, spotify_ids: list[str]) -> Sequence[Mapping[str, Any] | None]:
         """Audio features per id, in order (None for a track Spotify has none for)."""
 
 
@@ -45,13 +45,13 @@ def audio_features_ingest(
     Transient Spotify errors propagate (the task retries them).
     """
     result = AudioFeaturesIngestResult()
-    source = source or get_spotify_catalog_client()
+    features_source: AudioFeaturesSource = source or get_spotify_catalog_client()
     tracks = dict(Track.objects.filter(id__in=list(track_ids)).values_list("spotify_id", "id"))
     spotify_ids = sorted(tracks)
     for start in range(0, len(spotify_ids), SPOTIFY_BATCH_SIZE):
         batch = spotify_ids[start : start + SPOTIFY_BATCH_SIZE]
         try:
-            answers = source.get_audio_features(spotify_ids=batch)
+            answers = features_source.get_audio_features(spotify_ids=batch)
         except SpotifyAuthError as error:
             result.status = "forbidden"
             logger.warning("Spotify refused audio features (%s); this app cannot use that endpoint.", error)

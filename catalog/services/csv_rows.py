@@ -48,12 +48,12 @@ def normalise_name(name: str) -> str:
 @lru_cache(maxsize=200_000)
 def synthetic_artist_id(name: str) -> str:
     """Stable spotify_id for an artist known only by name (see the module docstring)."""
-    return "csv-artist-" + hashlib.sha1(normalise_name(name).encode()).hexdigest()[:20]
+    return "csv-artist-" + hashlib.sha1(normalise_name(name).encode(), usedforsecurity=False).hexdigest()[:20]
 
 
 def synthetic_album_id(album_name: str, artist_name: str) -> str:
     key = f"{normalise_name(album_name)}|{normalise_name(artist_name)}"
-    return "csv-album-" + hashlib.sha1(key.encode()).hexdigest()[:20]
+    return "csv-album-" + hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()[:20]
 
 
 @dataclass

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 from catalog.errors import SearchQueryMissing
-from catalog.models import Album, Artist, Track
+from catalog.models import Album, Artist, CatalogItem, Track
 from catalog.selectors import items_by_spotify_ids
 from catalog.services.ingest import albums_upsert, artists_upsert, tracks_upsert
-from integrations.spotify.catalog import SpotifyCatalogClient, get_spotify_catalog_client
+from integrations.spotify.catalog import SearchKind, SpotifyCatalogClient, get_spotify_catalog_client
 
-KINDS = {Artist: "artist", Album: "album", Track: "track"}
+KINDS: dict[type[CatalogItem], SearchKind] = {Artist: "artist", Album: "album", Track: "track"}
 
 
 @dataclass
@@ -22,7 +24,7 @@ class ExternalPage:
 
 
 def external_search(
-    *, model: type, query: str, limit: int, offset: int, client: SpotifyCatalogClient | None = None
+    *, model: type[CatalogItem], query: str, limit: int, offset: int, client: SpotifyCatalogClient | None = None
 ) -> ExternalPage:
     """Search Spotify for artists, albums or tracks and upsert the results (calls Spotify, writes rows).
 
@@ -37,15 +39,19 @@ def external_search(
     return ExternalPage(items=items, total=page.total, limit=limit, offset=offset)
 
 
-def external_detail(*, model: type, spotify_id: str, client: SpotifyCatalogClient | None = None):
+def external_detail(*, model: type[CatalogItem], spotify_id: str, client: SpotifyCatalogClient | None = None):
     """Fetch one artist, album or track from Spotify, create or update our copy and return it (calls Spotify).
 
     Albums come with their tracks (track count and release date corrected); artists' genres are added.
     Raises SpotifyNotFound for an unknown id, other SpotifyError subclasses when Spotify fails.
     """
     client = client or get_spotify_catalog_client()
-    fetch = {Artist: client.get_artist, Album: client.get_album, Track: client.get_track}[model]
-    item = fetch(spotify_id=spotify_id)
+    fetch: dict[type[CatalogItem], Callable[..., Any]] = {
+        Artist: client.get_artist,
+        Album: client.get_album,
+        Track: client.get_track,
+    }
+    item = fetch[model](spotify_id=spotify_id)
     if model is Album and item.tracks is not None and (item.tracks_total or 0) > len(item.tracks):
         item = _with_all_tracks(client=client, album=item)
     _store(model=model, items=[item])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import json
 import logging
 import time
 from dataclasses import asdict, dataclass, field
@@ -73,8 +74,6 @@ def genre_import(*, names: list[str], source: str = "file") -> GenreSyncResult:
 
 def genre_import_file(*, path: Path) -> GenreSyncResult:
     """Import genre names from a text file (one per line, `#` comments) or a JSON list / {"genres": [...]}."""
-    import json
-
     text = path.read_text(encoding="utf-8")
     if path.suffix.lower() == ".json":
         data = json.loads(text)

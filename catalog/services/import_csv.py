@@ -16,7 +16,7 @@ import csv
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -193,7 +193,7 @@ class CatalogCsvImporter:
         existing = dict(rows_fetch(model=Artist, key="spotify_id", values=new, columns=["spotify_id", "id"]))
         now = timezone.now()
         # Existing artists keep their name (the first spelling seen wins).
-        to_create = [
+        to_create: list[tuple[Any, ...]] = [
             (spotify_id, names[spotify_id], {}, {"source": "csv"}, [], now, now)
             for spotify_id in new
             if spotify_id not in existing
@@ -240,7 +240,7 @@ class CatalogCsvImporter:
             )
         }
         now = timezone.now()
-        write = []
+        write: list[tuple[Any, ...]] = []
         for spotify_id, row in albums.items():
             current = existing.get(spotify_id)
             if current is not None and current[1] == (row.album_name, row.release_date, row.release_precision):
@@ -326,7 +326,7 @@ class CatalogCsvImporter:
             self._count_track(current=current, changed=not (track_same and features_same))
             if not features_same:
                 plan.features.append(row)
-            if track_same:
+            if track_same and current is not None:  # the same track is a stored one
                 self._track_ids[spotify_id] = current[0]
             else:
                 plan.write.append(
@@ -368,7 +368,7 @@ class CatalogCsvImporter:
             model=TrackAudioFeatures,
             columns=["track_id", *ALL_FEATURES, "created_at", "modified_at"],
             rows=[
-                (self._track_ids[row.track_id], *(row.features[name] for name in ALL_FEATURES), now, now)
+                (self._track_ids[row.track_id], *((row.features or {})[name] for name in ALL_FEATURES), now, now)
                 for row in rows
             ],
             conflict="track_id",

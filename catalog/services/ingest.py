@@ -12,8 +12,9 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from catalog.dialects import BATCH_SIZE, dialect_for
-from catalog.models import Album, Artist, Genre, Track
+from catalog.models import Album, Artist, CatalogItem, Genre, Track
 from catalog.services.dates import InvalidReleaseDate, release_date_parse
+from core.db import column_of, concrete_field
 from integrations.spotify.catalog_payloads import SpotifyAlbum, SpotifyArtist, SpotifyArtistRef, SpotifyTrack
 
 ALBUM_TYPES = {choice.lower(): choice for choice in Album.AlbumType.values}
@@ -24,7 +25,7 @@ def genre_spotify_id(name: str) -> str:
     return f"genre-{name.strip().lower()}"[:64]
 
 
-def bulk_upsert(*, model: type[models.Model], rows: Sequence[models.Model], update_fields: list[str]) -> dict[str, int]:
+def bulk_upsert(*, model: type[CatalogItem], rows: Sequence[CatalogItem], update_fields: list[str]) -> dict[str, int]:
     """Insert or update model instances by spotify_id; returns {spotify_id: pk} for all of them."""
     if not rows:
         return {}
@@ -35,10 +36,10 @@ def bulk_upsert(*, model: type[models.Model], rows: Sequence[models.Model], upda
     names = dict.fromkeys([*update_fields, "modified_at"])
     return rows_upsert(
         model=model,
-        columns=[field.column for field in fields],
+        columns=[column_of(field) for field in fields],
         rows=[tuple(getattr(row, field.attname) for field in fields) for row in rows],
         conflict="spotify_id",
-        update_columns=[model._meta.get_field(name).column for name in names],
+        update_columns=[column_of(concrete_field(model, name)) for name in names],
     )
 
 

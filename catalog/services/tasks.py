@@ -18,7 +18,7 @@ FEATURED_REFRESH_LOCK_SECONDS = 60
 
 def genre_sync_enqueue() -> str:
     """Queue the Spotify genre sync once the current transaction commits; returns the Celery task id."""
-    from catalog.tasks import sync_spotify_genres
+    from catalog.tasks import sync_spotify_genres  # noqa: PLC0415 - catalog.tasks imports the services that import this module
 
     task_id = str(uuid.uuid4())
     transaction.on_commit(lambda: sync_spotify_genres.apply_async(task_id=task_id))
@@ -30,7 +30,7 @@ def featured_genres_refresh_enqueue() -> str | None:
 
     A broker that cannot be reached is logged, not raised: the caller still has an answer to give.
     """
-    from catalog.tasks import refresh_featured_genres
+    from catalog.tasks import refresh_featured_genres  # noqa: PLC0415 - catalog.tasks imports the services that import this module
 
     if not cache.add(FEATURED_REFRESH_LOCK_KEY, True, FEATURED_REFRESH_LOCK_SECONDS):
         return None

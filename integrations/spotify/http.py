@@ -18,7 +18,7 @@ def spotify_http_session() -> requests.Session:
     """A requests session for Spotify; in stub mode its transport is the stub Spotify service."""
     session = requests.Session()
     if settings.SPOTIFY_USE_STUB_DATA:
-        from spotify_stub.transport import StubSpotifyTransport
+        from spotify_stub.transport import StubSpotifyTransport  # noqa: PLC0415 - production never loads the stub
 
         transport = StubSpotifyTransport()
         session.mount(SPOTIFY_API_ORIGIN, transport)

@@ -74,7 +74,7 @@ def email_change_confirm(*, user_id: str, email: str, timestamp: int, signature:
     AccountTaken (another account took the address meanwhile) or AccountConflict (it did so concurrently).
     """
     _verify_signature(user_id=user_id, email=email, timestamp=timestamp, signature=signature)
-    pending = PendingEmailChange.objects.select_for_update().select_related("user").filter(user_id=user_id).first()
+    pending = PendingEmailChange.objects.select_for_update().select_related("user").filter(user_id=user_id).first()  # type: ignore[misc]  # Django casts the signed id string; the stubs want an int
     if (
         pending is None
         or pending.email.lower() != email.strip().lower()

@@ -11,7 +11,7 @@ from knox.models import AuthToken
 
 from juke_auth.models import JukeUser
 
-SESSION_TOKEN_IDS = "juke_auth_token_ids"
+SESSION_TOKEN_IDS = "juke_auth_token_ids"  # noqa: S105 - a session key name, not a secret
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 

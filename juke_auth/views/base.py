@@ -1,6 +1,7 @@
 """What every accounts view shares: answers to domain and database errors, and the pre-sign-in base view."""
 
 import logging
+from typing import Any
 
 from django.db import DataError, IntegrityError
 from drf_spectacular.utils import OpenApiResponse
@@ -34,6 +35,7 @@ def detail(message: str, code: int) -> Response:
 def domain_error_answer(error: DomainError) -> Response:
     """The accounts contract's answer to a domain error: core's status for its kind, and `{"detail": ...}`
     (or `{field: [detail]}` for a form field), without the `code` key other apps add."""
+    body: dict[str, Any]
     if error.field:
         body = {error.field: [ErrorDetail(error.detail, code=error.code)]}
     else:

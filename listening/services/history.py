@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
-
-from juke_auth.models import MusicProfile
+from juke_auth.models import JukeUser, MusicProfile
 from listening.errors import ListenNotFound, ListensDeleteNotConfirmed
 from listening.models import Listen
 from listening.selectors import listen_stats_invalidate
@@ -12,7 +10,7 @@ from listening.selectors import listen_stats_invalidate
 DELETE_ALL_CONFIRMATION = "all"
 
 
-def listen_delete(*, user: AbstractBaseUser, listen_id: int) -> None:
+def listen_delete(*, user: JukeUser, listen_id: int) -> None:
     """Delete one of the user's listens; ListenNotFound when it is not theirs (or does not exist)."""
     deleted, _ = Listen.objects.filter(user=user, pk=listen_id).delete()
     if not deleted:
@@ -20,7 +18,7 @@ def listen_delete(*, user: AbstractBaseUser, listen_id: int) -> None:
     listen_stats_invalidate(user_id=user.pk)
 
 
-def listens_delete_all(*, user: AbstractBaseUser, confirm: str | None) -> int:
+def listens_delete_all(*, user: JukeUser, confirm: str | None) -> int:
     """Delete every listen of the user, only with the explicit confirmation; returns how many."""
     if confirm != DELETE_ALL_CONFIRMATION:
         raise ListensDeleteNotConfirmed(
@@ -33,7 +31,7 @@ def listens_delete_all(*, user: AbstractBaseUser, confirm: str | None) -> int:
     return deleted
 
 
-def listens_visibility_set(*, user: AbstractBaseUser, public: bool) -> bool:
+def listens_visibility_set(*, user: JukeUser, public: bool) -> bool:
     """Make the user's listening history readable by others (or private again); returns the new setting.
 
     The flag lives on the music profile (created when missing), where the profile API may show it too.

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Literal, TextIO
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from catalog.models import Artist
+from juke_auth.models import JukeUser
 from listening.errors import ImportFormatUnknown, ListenInvalid
 from listening.models import ArtistPlayCount, ListenSource
 from listening.services.ingest import ListenInput, listen_clean, listen_fingerprint, listens_ingest
@@ -134,7 +134,7 @@ def _lastfm_lines(handle: TextIO) -> Iterator[tuple[int, ListenInput | str]]:
 
 
 def _listens_import(
-    *, user: AbstractBaseUser, lines: Iterator[tuple[int, ListenInput | str]], progress: Progress | None
+    *, user: JukeUser, lines: Iterator[tuple[int, ListenInput | str]], progress: Progress | None
 ) -> ImportReport:
     report = ImportReport()
     batch: list[ListenInput] = []
@@ -192,7 +192,7 @@ def _artist_names(path: Path | None) -> dict[str, str]:
         return {row[0]: row[1] for row in rows if len(row) >= 2}
 
 
-def _hetrec_user(*, source_user: str, user: AbstractBaseUser | None, user_prefix: str | None):
+def _hetrec_user(*, source_user: str, user: JukeUser | None, user_prefix: str | None):
     if user is not None:
         return user
     username = f"{user_prefix}{source_user}"
@@ -206,7 +206,7 @@ def _hetrec_user(*, source_user: str, user: AbstractBaseUser | None, user_prefix
 def play_counts_import(
     *,
     path: Path,
-    user: AbstractBaseUser | None = None,
+    user: JukeUser | None = None,
     source_user: str | None = None,
     user_prefix: str | None = None,
     artists_path: Path | None = None,
@@ -217,7 +217,7 @@ def play_counts_import(
     report = ImportReport()
     names = _artist_names(artists_path)
     rows: list[ArtistPlayCount] = []
-    owners: dict[str, AbstractBaseUser] = {}
+    owners: dict[str, JukeUser] = {}
     with path.open(encoding="utf-8", errors="replace") as handle:
         for number, item in _hetrec_rows(handle, names):
             report.lines = number
@@ -269,7 +269,7 @@ def _play_counts_store(rows: list[ArtistPlayCount]) -> int:
 
 
 def listens_import(
-    *, path: Path, user: AbstractBaseUser, file_format: ImportFormat, progress: Progress | None = None
+    *, path: Path, user: JukeUser, file_format: ImportFormat, progress: Progress | None = None
 ) -> ImportReport:
     """Import a ListenBrainz or Last.fm export file as the user's listens (idempotent)."""
     with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:

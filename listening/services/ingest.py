@@ -15,10 +15,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.db import column_of, concrete_field
+from juke_auth.models import JukeUser
 from listening.errors import ListenInvalid
 from listening.models import Listen, ListenSource
 from listening.selectors import listen_stats_invalidate
@@ -116,7 +117,7 @@ def listen_clean(listen: ListenInput) -> ListenInput:
     )
 
 
-def listens_ingest(*, user: AbstractBaseUser, listens: Sequence[ListenInput], source: ListenSource) -> IngestResult:
+def listens_ingest(*, user: JukeUser, listens: Sequence[ListenInput], source: ListenSource) -> IngestResult:
     """Store the user's listens once each, matched to catalog tracks where possible.
 
     Raises ListenInvalid (and stores nothing) when any listen lacks names or has a naive time.
@@ -167,8 +168,8 @@ def _insert_ignoring_duplicates(rows: Sequence[Listen]) -> int:
     """INSERT the rows, skipping any that is already stored; returns how many were new."""
     if not rows:
         return 0
-    fields = [Listen._meta.get_field(name) for name in _INSERT_COLUMNS]
-    columns = ", ".join(connection.ops.quote_name(model_field.column) for model_field in fields)
+    fields = [concrete_field(Listen, name) for name in _INSERT_COLUMNS]
+    columns = ", ".join(connection.ops.quote_name(column_of(model_field)) for model_field in fields)
     placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
     params: list = []
     for row in rows:
@@ -176,7 +177,7 @@ def _insert_ignoring_duplicates(rows: Sequence[Listen]) -> int:
             model_field.get_db_prep_save(getattr(row, model_field.attname), connection) for model_field in fields
         )
     sql = (
-        f"INSERT INTO {connection.ops.quote_name(Listen._meta.db_table)} ({columns}) "
+        f"INSERT INTO {connection.ops.quote_name(Listen._meta.db_table)} ({columns}) "  # noqa: S608 - our identifiers, bound values
         f"VALUES {', '.join([placeholders] * len(rows))} ON CONFLICT DO NOTHING RETURNING id"
     )
     with connection.cursor() as cursor:

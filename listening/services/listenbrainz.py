@@ -173,7 +173,7 @@ def listen_input_from(listen: dict) -> ListenInput:
         track_name=metadata["track_name"],
         release_name=metadata.get("release_name") or "",
         spotify_id=spotify if isinstance(spotify, str) else "",
-        isrc=info.get("isrc") if isinstance(info.get("isrc"), str) else "",
+        isrc=isrc if isinstance(isrc := info.get("isrc"), str) else "",
         recording_mbid=info.get("recording_mbid") or None,
         duration_ms=_duration_ms(info),
         additional_info=info,

@@ -57,8 +57,8 @@ def _access_token(account: UserSocialAuth, *, force_refresh: bool = False) -> st
     """
     data = spotify_credentials_read(account=account)
     try:
-        expires_at = float(data.get("auth_time")) + float(data.get("expires"))
-    except (TypeError, ValueError):
+        expires_at = float(data["auth_time"]) + float(data["expires"])
+    except (KeyError, TypeError, ValueError):
         expires_at = None
     due = force_refresh or (expires_at is not None and time.time() > expires_at - TOKEN_REFRESH_MARGIN_SECONDS)
     if data.get("access_token") and not due:

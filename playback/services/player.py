@@ -10,13 +10,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from redis.exceptions import RedisError
 from social_django.models import UserSocialAuth
 
 from integrations.spotify.player import NO_ACTIVE_DEVICE, SpotifyPlayerClient, SpotifyPlayerCommandRefused
 from integrations.spotify.player_state import PlaybackDevice, PlaybackState
+from juke_auth.models import JukeUser
 from listening.services.playback import listen_record_from_playback
 from playback.commands import PlaybackCommand
 from playback.errors import (
@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 LAST_ACTIVE_DEVICE_CACHE_SECONDS = 90 * 24 * 3600
 
 
-def playback_account_get(*, user: AbstractBaseUser, provider: str | None = None) -> UserSocialAuth:
+def playback_account_get(*, user: JukeUser, provider: str | None = None) -> UserSocialAuth:
     """The user's linked account for `provider` (blank: their first linked one). One query.
 
     Raises the error that tells the user what to do first: link an account, or use a supported provider.

@@ -10,7 +10,6 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from social_django.models import UserSocialAuth
 
@@ -23,6 +22,7 @@ from integrations.spotify.errors import (
 )
 from integrations.spotify.player import SpotifyPlayerClient, SpotifyPlayerCommandRefused
 from integrations.spotify.tokens import spotify_access_token_refresh
+from juke_auth.models import JukeUser
 from juke_auth.services.spotify_credentials import spotify_credentials_merge, spotify_credentials_read
 from playback.errors import (
     PlaybackAuthExpired,
@@ -43,7 +43,7 @@ SPOTIFY_TOKEN_REFRESH_MARGIN_SECONDS = 60
 _EXPIRES_IS_TIMESTAMP_ABOVE = 63072000
 
 
-def spotify_account_get(*, user: AbstractBaseUser) -> UserSocialAuth | None:
+def spotify_account_get(*, user: JukeUser) -> UserSocialAuth | None:
     """The user's linked Spotify account (the latest one if several), or None. One query."""
     if not user or not user.is_authenticated:
         return None

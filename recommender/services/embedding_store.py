@@ -116,7 +116,7 @@ def _deployed(model: MusicModel, computed: dict[str, dict[int, Computed]]) -> di
         return computed
     raw = {kind: _raw_factors(space, kind, items) for kind, items in computed.items() if items}
     if "track" in raw:
-        parents_raw = {kind: raw[kind] for kind in ("album", "artist") if kind in raw}
+        parents_raw: dict[str, _Raw] = {kind: raw[kind] for kind in ("album", "artist") if kind in raw}
         raw["track"].raw = _with_parents(space, raw["track"], computed["track"], parents_raw)
     deployed: dict[str, dict[int, Computed]] = {kind: {} for kind in computed}
     for kind, items in raw.items():
@@ -128,7 +128,11 @@ def _deployed(model: MusicModel, computed: dict[str, dict[int, Computed]]) -> di
     return deployed
 
 
-_EMBEDDING_MODELS = {"track": TrackEmbedding, "album": AlbumEmbedding, "artist": ArtistEmbedding}
+_EMBEDDING_MODELS: dict[str, type[TrackEmbedding] | type[AlbumEmbedding] | type[ArtistEmbedding]] = {
+    "track": TrackEmbedding,
+    "album": AlbumEmbedding,
+    "artist": ArtistEmbedding,
+}
 _UPDATED_FIELDS = ("vector", "model_version", "quality_score", "metadata", "modified_at")
 
 
@@ -140,7 +144,7 @@ def _update_rows(embedding_model, objects: list) -> None:
     fields = [embedding_model._meta.get_field(name) for name in _UPDATED_FIELDS]
     table = connection.ops.quote_name(embedding_model._meta.db_table)
     assignments = ", ".join(f"{connection.ops.quote_name(field.column)} = %s" for field in fields)
-    sql = f"UPDATE {table} SET {assignments} WHERE {connection.ops.quote_name('id')} = %s"
+    sql = f"UPDATE {table} SET {assignments} WHERE {connection.ops.quote_name('id')} = %s"  # noqa: S608 - our identifiers, bound values
     params = [
         [field.get_db_prep_save(getattr(obj, field.attname), connection) for field in fields] + [obj.pk]
         for obj in objects

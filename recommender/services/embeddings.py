@@ -12,6 +12,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import F, Q
 
@@ -153,7 +154,7 @@ def _compute_tracks(model: MusicModel, data: _ScopeData, progress: ProgressFacto
         attributes = {"audio_features": audio, "genres": genres, "popularity": track["popularity"]}
         vector, quality = model.embed_content("track", {**attributes, "name": track["name"]})
         metadata = {"audio_features": audio is not None, "genres": sorted(model.known_genres(genres))}
-        parents = (("album", track["album_id"]),) if track["album_id"] else ()
+        parents: tuple[tuple[str, Any], ...] = (("album", track["album_id"]),) if track["album_id"] else ()
         parents += tuple(("artist", artist) for artist in data.track_artists.get(track_id, ()))
         computed[track_id] = _Computed(vector, quality, metadata, parents)
     return computed

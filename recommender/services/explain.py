@@ -35,7 +35,7 @@ def item_uri(resource_type: str, spotify_id: str) -> str:
 def _stored_vectors(resource_type: str, spotify_ids: list[str]) -> dict[str, np.ndarray]:
     rows = (
         EMBEDDING_MODELS[resource_type]
-        .objects.filter(**{f"{resource_type}__spotify_id__in": spotify_ids})
+        ._default_manager.filter(**{f"{resource_type}__spotify_id__in": spotify_ids})
         .values_list(f"{resource_type}__spotify_id", "vector")
     )
     return {spotify_id: np.frombuffer(bytes(vector), dtype="<f4") for spotify_id, vector in rows}

@@ -102,7 +102,7 @@ def _user_tastes(usernames: Sequence[str], requester, model: MusicModel | None) 
         user = user_model.objects.filter(username__iexact=username).select_related("music_profile").first()
         profile = getattr(user, "music_profile", None)
         shared = user is not None and (user == requester or (profile is not None and profile.listens_public))
-        if not shared:
+        if user is None or not shared:
             errors.append(f"'{username}' is not a user who shares their listening with you.")
             continue
         taste = taste_get(user=user, model=model)
@@ -196,7 +196,7 @@ def _popular_in_genres(genres: Sequence[str], limit: int, resource_types: Sequen
         "albums": Album.objects.filter(artists__genres__name__in=names),
         "tracks": Track.objects.filter(artists__genres__name__in=names),
     }
-    results: dict[str, list[dict[str, Any]]] = {}
+    results: dict[str, Any] = {}
     for kind in RESOURCE_TYPES:
         rows = []
         if kind in wanted:
@@ -274,7 +274,7 @@ def _offline_rank(
 ) -> list[dict[str, Any]]:
     embedding_model, item = _OFFLINE_SOURCES[resource_type]
     rows = list(
-        embedding_model.objects.values_list(
+        embedding_model._default_manager.values_list(
             "vector", f"{item}__name", f"{item}__spotify_id", "model_version", "quality_score"
         )
     )

@@ -23,7 +23,7 @@ from recommender.selectors import embedding_vectors_get
 
 SEED_TYPES = ("artist", "album", "track")
 PLURAL = {"artist": "artists", "album": "albums", "track": "tracks"}
-CATALOG_MODELS = {"artist": Artist, "album": Album, "track": Track}
+CATALOG_MODELS: dict[str, type[Artist] | type[Album] | type[Track]] = {"artist": Artist, "album": Album, "track": Track}
 # Spotify ids are 22 base-62 characters; catalog imports without ids make up ids with "-" (csv-artist-...).
 URI_PATTERN = re.compile(r"^(juke|spotify):(artist|album|track):([0-9A-Za-z_-]{1,64})$")
 BARE_SPOTIFY_ID = re.compile(r"^[0-9A-Za-z_-]{8,64}$")  # worth trying as an id before trying it as a name
@@ -68,12 +68,17 @@ def seed_uri_parse(uri: str) -> tuple[str, str]:
 
 
 def _by_spotify_id(resource_type: str, spotify_id: str) -> CatalogSeed | None:
-    row = CATALOG_MODELS[resource_type].objects.filter(spotify_id=spotify_id).values("id", "spotify_id", "name").first()
+    row = (
+        CATALOG_MODELS[resource_type]
+        ._default_manager.filter(spotify_id=spotify_id)
+        .values("id", "spotify_id", "name")
+        .first()
+    )
     return CatalogSeed(resource_type, row["id"], row["spotify_id"], row["name"]) if row else None
 
 
 def _by_name(resource_type: str, name: str) -> CatalogSeed | None:
-    queryset = CATALOG_MODELS[resource_type].objects.filter(name__iexact=name)
+    queryset = CATALOG_MODELS[resource_type]._default_manager.filter(name__iexact=name)
     if resource_type in ("artist", "track"):
         # Several items can share a name: the most popular one is the likeliest meant.
         queryset = queryset.order_by(F("popularity").desc(nulls_last=True), "id")

@@ -19,7 +19,7 @@ def recommendation_list_similar(
     """
     model = CATALOG_MODELS[resource_type]
     lookup = {"id": int(identifier)} if identifier.isdigit() else {"spotify_id": identifier}
-    spotify_id = model.objects.filter(**lookup).values_list("spotify_id", flat=True).first()
+    spotify_id = model._default_manager.filter(**lookup).values_list("spotify_id", flat=True).first()
     if spotify_id is None:
         raise ItemNotFound()
     return recommendation_list(

@@ -82,7 +82,7 @@ def _items(weights: dict[ItemKey, float], plays: dict[ItemKey, int]) -> list[Tas
         if not ids:
             continue
         key = f"{resource_type}_id"
-        rows = embedding_model.objects.filter(**{f"{key}__in": ids}).values_list(
+        rows = embedding_model._default_manager.filter(**{f"{key}__in": ids}).values_list(
             key, "vector", f"{resource_type}__spotify_id", f"{resource_type}__name"
         )
         for item_id, vector, spotify_id, name in rows:
@@ -124,7 +124,7 @@ def _cache_key(user, model: MusicModel | None) -> str:
         else []
     )
     state = json.dumps([listens, likes, favourites, model.version if model else None], sort_keys=True, default=str)
-    return f"taste:{user.id}:{hashlib.sha1(state.encode('utf-8')).hexdigest()}"
+    return f"taste:{user.id}:{hashlib.sha1(state.encode('utf-8'), usedforsecurity=False).hexdigest()}"
 
 
 def taste_get(*, user, model: MusicModel | None, now: datetime | None = None) -> Taste:

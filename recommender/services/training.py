@@ -72,7 +72,7 @@ def _diversity_warnings(artist_genres: dict[int, list[str]]) -> list[str]:
 
 def _payload_digest(payload: dict) -> str:
     content = {key: value for key, value in payload.items() if key != "version"}
-    return hashlib.sha1(json.dumps(content, sort_keys=True).encode("utf-8")).hexdigest()
+    return hashlib.sha1(json.dumps(content, sort_keys=True).encode("utf-8"), usedforsecurity=False).hexdigest()
 
 
 def _content_model(dimension: int, track_count: int) -> tuple[MusicModel, dict, list[str]]:

@@ -88,8 +88,18 @@ class EngineProcess:
         environment = {**os.environ, **{key: value or "" for key, value in env.items()}}
         self._log = open(log_path, "wb")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "recommender_engine.app.main:app", "--host", "127.0.0.1"]
-            + ["--port", str(self.port), "--log-level", "warning"],
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "recommender_engine.app.main:app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--log-level",
+                "warning",
+            ],
             cwd=cwd,
             env=environment,
             stdout=self._log,

@@ -127,8 +127,15 @@ class EngineDatabase:
         self.execute(
             f"INSERT INTO {table} ({foreign_key}, vector, model_version, quality_score, metadata, created_at, "
             "modified_at) VALUES (%s, %s, %s, %s, %s, %s, %s)",
-            (catalog_id, np.asarray(vector, dtype="<f4").tobytes(), model_version, quality, json.dumps(metadata or {}))
-            + (now, now),
+            (
+                catalog_id,
+                np.asarray(vector, dtype="<f4").tobytes(),
+                model_version,
+                quality,
+                json.dumps(metadata or {}),
+                now,
+                now,
+            ),
         )
         return spotify_id
 

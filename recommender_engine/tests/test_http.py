@@ -84,9 +84,11 @@ def test_recommend_ranks_by_similarity_and_maps_likeness(engine, catalog):
     body = response.json()
     assert names(body["tracks"]) == ["Rock Seed", "Rock Twin", "Rock Cousin", "Pop Rock Song", "Pop Song", "Jazz Tune"]
     likeness = [track["likeness"] for track in body["tracks"]]
-    assert likeness[0] == 1.0 and likeness == sorted(likeness, reverse=True)
+    assert likeness[0] == 1.0
+    assert likeness == sorted(likeness, reverse=True)
     assert likeness[-1] == 0.0  # orthogonal: cosine 0
-    assert body["artists"] == [] and body["albums"] == []
+    assert body["artists"] == []
+    assert body["albums"] == []
     assert body["generated_at"].endswith("Z")
     RecommendResponse.model_validate(body)
     assert_same_shape(body, load_fixture("recommend_response.json"))
@@ -329,7 +331,7 @@ UNAVAILABLE_DATABASES = {
 
 @pytest.mark.parametrize("database", UNAVAILABLE_DATABASES)
 def test_database_unavailable_and_nothing_cached_is_a_503(tmp_path, database):
-    from recommender_engine.tests.conftest import POSTGRES_VARIABLES, free_port
+    from recommender_engine.tests.conftest import POSTGRES_VARIABLES, free_port  # noqa: PLC0415 - the engine tests' conftest is pytest's to load first
 
     env = {"DATABASE_URL": None, **dict.fromkeys(POSTGRES_VARIABLES), "RECOMMENDER_DB_TIMEOUT": "1"}
     closed_port = str(free_port())
@@ -351,4 +353,5 @@ def test_database_unavailable_and_nothing_cached_is_a_503(tmp_path, database):
     assert recommend.status_code == 503
     assert recommend.json() == load_fixture("error_unavailable.json")
     assert refresh.status_code == 503
-    assert health.status_code == 200 and health.json()["status"] == "degraded"
+    assert health.status_code == 200
+    assert health.json()["status"] == "degraded"

@@ -50,7 +50,8 @@ def test_k_larger_than_the_index_returns_every_row_ranked(matrix):
 def test_empty_index_returns_nothing():
     rows, scores = ExactIndex(np.zeros((0, 3), dtype=np.float32)).search(np.array([1.0, 0.0, 0.0]), 5)
 
-    assert rows.shape == (1, 0) and scores.shape == (1, 0)
+    assert rows.shape == (1, 0)
+    assert scores.shape == (1, 0)
 
 
 def test_everything_excluded_returns_nothing(matrix):
@@ -105,7 +106,8 @@ def test_approximate_index_skips_excluded_rows_and_re_inserts_changed_ones(clust
     query = clustered[0]
 
     rows, _ = index.search(query, 5, exclude_rows=[0])
-    assert 0 not in rows[0] and len(rows[0]) == 5
+    assert 0 not in rows[0]
+    assert len(rows[0]) == 5
 
     moved = clustered.copy()
     moved[3999] = query
@@ -138,7 +140,8 @@ def test_approximate_index_without_rows_renumbers_and_forgets_the_deleted(cluste
     rows, scores = smaller.search(clustered[0], 5)
 
     exact_rows, exact_scores = ExactIndex(clustered[kept]).search(clustered[0], 5)
-    assert rows.tolist() == exact_rows.tolist() and np.allclose(scores, exact_scores)
+    assert rows.tolist() == exact_rows.tolist()
+    assert np.allclose(scores, exact_scores)
 
 
 @pytest.mark.parametrize(
@@ -184,7 +187,8 @@ def test_exact_search_equals_a_full_sort(rows, k, ties):
     else:
         matrix = unit_rows(rng.standard_normal((rows, 8)))
     query = unit_rows(rng.standard_normal((1, 8)))[0]
-    excluded = rng.choice(rows, size=min(rows - 1, 5), replace=False).tolist() + [rows + 3, -1]  # some out of range
+    excluded = rng.choice(rows, size=min(rows - 1, 5), replace=False).tolist()
+    excluded += [rows + 3, -1]  # some out of range
     index = ExactIndex(matrix)
 
     found, scores = index.search(query, k, exclude_rows=excluded)
@@ -215,6 +219,7 @@ def test_non_finite_stored_vectors_score_zero_and_non_finite_queries_are_refused
 
     rows, scores = index.search(np.array([1.0, 0.0]), 3)
 
-    assert rows.tolist() == [[1, 0, 2]] and scores.tolist() == [[1.0, 0.0, 0.0]]
+    assert rows.tolist() == [[1, 0, 2]]
+    assert scores.tolist() == [[1.0, 0.0, 0.0]]
     with pytest.raises(ValueError, match="finite"):
         index.search(np.array([np.nan, 0.0]), 1)

@@ -115,7 +115,8 @@ def test_full_load_decodes_and_normalises_vectors(state, repository):
     snapshot = state.refresh()
 
     tracks = snapshot.types["tracks"]
-    assert len(tracks) == 2 and snapshot.dimension == 2
+    assert len(tracks) == 2
+    assert snapshot.dimension == 2
     assert np.allclose(tracks.matrix, [[1, 0], [0, 1]])
     assert tracks.by_name == {"a": 0, "b": 1}
 
@@ -141,7 +142,9 @@ def test_new_and_changed_rows_are_read_incrementally(state, repository):
     state.refresh()
 
     [(resource, since, count)] = repository.reads  # only the two changed rows were read
-    assert resource == "tracks" and since is not None and count == 2
+    assert resource == "tracks"
+    assert since is not None
+    assert count == 2
     assert len(state.snapshot.types["tracks"]) == 51
     assert top(state, "tracks", [0.0, 1.0], 1) == ["New"]
     assert top(state, "tracks", [-1.0, 0.0], 1) == ["T0"]
@@ -250,9 +253,11 @@ def test_the_approximate_index_follows_changes_and_deletions_without_a_rebuild(r
     state.refresh()
 
     tracks = state.snapshot.types["tracks"]
-    assert isinstance(tracks.index, ApproximateIndex) and tracks.index is not first_graph
+    assert isinstance(tracks.index, ApproximateIndex)
+    assert tracks.index is not first_graph
     assert tracks.index.stale_nodes == 2  # T0's old node and deleted T1's: kept in the graph, not rebuilt
-    assert len(tracks) == 300 and "t1" not in tracks.by_name
+    assert len(tracks) == 300
+    assert "t1" not in tracks.by_name
     assert top(state, "tracks", [1.0] + [0.0] * 7, 1) == ["T0"]
     assert top(state, "tracks", [0.0, 1.0] + [0.0] * 6, 1) == ["New"]
     assert "T1" not in top(state, "tracks", rng.standard_normal(8), 300)  # deleted: never returned

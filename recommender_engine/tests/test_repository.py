@@ -35,11 +35,15 @@ def test_reads_embeddings_with_their_catalog_names_in_id_order(database, reposit
 
     [batch] = list(repository.iter_embeddings("tracks", None, batch_size=10))
 
-    assert batch.names == ["First", "Second"] and batch.spotify_ids[0] == first
+    assert batch.names == ["First", "Second"]
+    assert batch.spotify_ids[0] == first
     assert np.frombuffer(batch.vectors[1], dtype="<f4").tolist() == [0.0, 2.0]
-    assert batch.quality == [0.5, 1.0] and batch.versions == ["test-v1", "test-v1"]
-    assert batch.metadata[0] is not None and '"rock"' in batch.metadata[0]
-    assert batch.ids == sorted(batch.ids) and repository.embedding_ids("tracks") == batch.ids
+    assert batch.quality == [0.5, 1.0]
+    assert batch.versions == ["test-v1", "test-v1"]
+    assert batch.metadata[0] is not None
+    assert '"rock"' in batch.metadata[0]
+    assert batch.ids == sorted(batch.ids)
+    assert repository.embedding_ids("tracks") == batch.ids
 
 
 def test_table_states_count_rows_and_read_the_newest_change_in_utc(database, repository):
@@ -48,8 +52,11 @@ def test_table_states_count_rows_and_read_the_newest_change_in_utc(database, rep
 
     states = repository.table_states()
 
-    assert states["albums"].count == 1 and states["tracks"].count == 0 and states["tracks"].newest is None
-    assert states["albums"].newest is not None and before < states["albums"].newest <= datetime.now(UTC)
+    assert states["albums"].count == 1
+    assert states["tracks"].count == 0
+    assert states["tracks"].newest is None
+    assert states["albums"].newest is not None
+    assert before < states["albums"].newest <= datetime.now(UTC)
 
 
 def test_incremental_reads_only_rows_modified_after_since(database, repository):
@@ -69,7 +76,8 @@ def test_active_model_and_its_payload(database, repository):
 
     active = repository.active_model()
 
-    assert active is not None and (active.version, active.dimension) == ("v2", 3)
+    assert active is not None
+    assert (active.version, active.dimension) == ("v2", 3)
     assert repository.model_payload("v2") == {"kind": "test", "dimension": 3}
     with pytest.raises(RepositoryUnavailable, match="disappeared"):
         repository.model_payload("gone")

@@ -28,7 +28,8 @@ def test_a_non_finite_number_in_an_invalid_field_is_422_with_a_json_body(engine,
 
     assert response.status_code == 422
     errors = response.json()["detail"]
-    assert errors and all("loc" in error and "msg" in error for error in errors)
+    assert errors
+    assert all("loc" in error and "msg" in error for error in errors)
 
 
 def test_a_non_finite_number_in_an_embed_body_is_a_4xx(engine, indexed):

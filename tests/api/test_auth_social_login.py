@@ -106,7 +106,8 @@ def test_social_login_with_a_token_spotify_rejects_is_400_with_a_detail(api_clie
 
     assert response.status_code == 400
     detail = response.json()["detail"]
-    assert isinstance(detail, str) and detail
+    assert isinstance(detail, str)
+    assert detail
     assert "invalid-token" not in detail
     assert not UserSocialAuth.objects.exists()
 

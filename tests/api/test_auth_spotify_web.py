@@ -10,6 +10,7 @@ import pytest
 import requests
 import responses
 from django.core.cache import cache
+from rest_framework.test import APIClient
 from social_django.models import UserSocialAuth
 
 from juke_auth.models import JukeUser
@@ -168,8 +169,6 @@ def test_a_cached_state_works_only_once(client_pair):
     state = start(starter)
     complete(callback_browser, state, code="once")
 
-    from rest_framework.test import APIClient
-
     response = complete(APIClient(), state, code="once")
 
     assert response["Location"].endswith("/login?error=spotify_auth_failed")
@@ -311,8 +310,6 @@ def test_a_spotify_email_already_used_by_another_account_is_not_attached(api_cli
 
 @pytest.fixture
 def client_pair():
-    from rest_framework.test import APIClient
-
     return APIClient(), APIClient()
 
 

@@ -205,7 +205,7 @@ def test_a_key_with_the_right_prefix_and_a_wrong_secret_is_refused(db):
 
 
 def test_logout_answers_204_with_an_empty_body_and_revokes_the_token_used(db):
-    client, key = token_client(UserFactory())
+    client, _key = token_client(UserFactory())
 
     response = client.post(LOGOUT)
 

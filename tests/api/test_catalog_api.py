@@ -1,8 +1,12 @@
 """Catalog endpoints in internal (database) mode, and featured genres / refresh."""
 
+import time
+
 import pytest
 
 from catalog.models import Genre
+from catalog.pagination import cursor_encode
+from recommender.services.seeds import seed_uri_parse
 from tests.factories_catalog import *  # noqa: F403 - fixtures: admin_client, client_signed_in, empty_cache
 from tests.factories_catalog import AlbumFactory, ArtistFactory, GenreFactory, TrackFactory
 
@@ -161,7 +165,8 @@ def test_search_counts_exactly_up_to_the_cap_then_estimates(client_signed_in, se
     few = client_signed_in.get("/api/v1/tracks/", {"q": "other"}).json()
 
     assert many["count"] >= 3  # the cap (SQLite) or the planner's estimate (PostgreSQL)
-    assert len(many["results"]) == 2 and many["next"]
+    assert len(many["results"]) == 2
+    assert many["next"]
     assert few["count"] == 2
 
 
@@ -195,8 +200,10 @@ def test_featured_genres_lists_20_genres_in_contract_order_with_top_artists(clie
     for genre in body:
         assert 1 <= len(genre["top_artists"]) <= 3
         for artist in genre["top_artists"]:
-            assert isinstance(artist["name"], str) and artist["name"]
-            assert isinstance(artist["image_url"], str) and isinstance(artist["id"], str)
+            assert isinstance(artist["name"], str)
+            assert artist["name"]
+            assert isinstance(artist["image_url"], str)
+            assert isinstance(artist["id"], str)
 
 
 def test_featured_genres_are_cached(client_signed_in, empty_cache, settings):
@@ -209,8 +216,6 @@ def test_featured_genres_are_cached(client_signed_in, empty_cache, settings):
 def test_featured_genres_give_partial_data_within_the_budget(client_signed_in, empty_cache, settings, monkeypatch):
     monkeypatch.setenv("SPOTIFY_STUB_LATENCY_SECONDS", "0.5")
     settings.FEATURED_GENRES_FETCH_BUDGET_SECONDS = 0.2
-
-    import time
 
     started = time.monotonic()
     body = client_signed_in.get("/api/v1/genres/featured/").json()
@@ -260,7 +265,7 @@ def test_api_root_links_catalog_resources(client_signed_in):
 
 
 def test_a_track_without_album_name_or_artist_lists_and_shows_without_error(client_signed_in):
-    track = TrackFactory(name="", album=None)  # noqa: F405 - a nameless export row, imported by its id
+    track = TrackFactory(name="", album=None)
 
     listed = client_signed_in.get("/api/v1/tracks/").json()["results"]
     detail = client_signed_in.get(f"/api/v1/tracks/{track.pk}/")
@@ -282,8 +287,6 @@ def test_every_catalog_item_carries_its_juke_uri_beside_spotifys(client_signed_i
 
 
 def test_a_tracks_uri_round_trips_as_a_recommendation_seed(client_signed_in, catalog):
-    from recommender.services.seeds import seed_uri_parse
-
     track = client_signed_in.get("/api/v1/tracks/").json()["results"][0]
 
     assert seed_uri_parse(track["uri"]) == ("track", track["spotify_id"])
@@ -299,7 +302,8 @@ def test_track_search_takes_at_most_three_queries(client_signed_in, django_asser
     with django_assert_max_num_queries(3):
         response = client_signed_in.get("/api/v1/tracks/", {"q": "night drive", "limit": 20})
 
-    assert response.json()["count"] == 30 and len(response.json()["results"]) == 20
+    assert response.json()["count"] == 30
+    assert len(response.json()["results"]) == 20
 
 
 def test_a_track_without_artists_still_names_its_albums_artists_in_a_list(client_signed_in, catalog):
@@ -323,13 +327,12 @@ def test_cursor_pages_walk_every_item_once_in_id_order(client_signed_in):
     by_cursor, pages = _walk(client_signed_in, {"cursor": "", "limit": 3})
     by_offset, _ = _walk(client_signed_in, {"limit": 3})
 
-    assert by_cursor == by_offset == sorted(by_offset) and len(by_cursor) == 7
+    assert by_cursor == by_offset == sorted(by_offset)
+    assert len(by_cursor) == 7
     assert pages == 3
 
 
 def test_a_cursor_page_is_served_by_the_same_queries_however_deep(client_signed_in, django_assert_max_num_queries):
-    from catalog.pagination import cursor_encode
-
     artist = ArtistFactory()
     tracks = TrackFactory.create_batch(6, artists=[artist])
 

@@ -20,7 +20,9 @@ def test_external_search_returns_spotify_results_and_stores_them(client_signed_i
     assert response.status_code == 200
     body = response.json()
     assert set(body) == {"href", "count", "limit", "offset", "next", "previous", "results"}
-    assert body["limit"] == 10 and body["offset"] == 0 and len(body["results"]) == 10
+    assert body["limit"] == 10
+    assert body["offset"] == 0
+    assert len(body["results"]) == 10
     assert body["previous"] is None
     assert "offset=10" in body["next"]
     stored = model.objects.in_bulk([item["id"] for item in body["results"]])
@@ -38,7 +40,8 @@ def test_external_artist_items_carry_contract_spotify_data_and_genres(client_sig
     assert {"type", "uri", "popularity", "followers", "images"} <= set(artist["spotify_data"])
     assert isinstance(artist["spotify_data"]["followers"], int)
     assert isinstance(artist["spotify_data"]["images"][0], str)
-    assert artist["genres"] and artist["genre_names"]
+    assert artist["genres"]
+    assert artist["genre_names"]
     assert Genre.objects.filter(spotify_id=f"genre-{artist['genre_names'][0]}").exists()
 
 
@@ -46,7 +49,8 @@ def test_external_tracks_carry_album_link_and_names(client_signed_in):
     track = client_signed_in.get("/api/v1/tracks/", {"external": "yes", "q": "love", "limit": 1}).json()["results"][0]
 
     assert track["album_link"].startswith("http://testserver/api/v1/albums/")
-    assert track["album_name"] and track["artist_names"]
+    assert track["album_name"]
+    assert track["artist_names"]
     assert track["spotify_data"]["type"] == "track"
 
 
@@ -56,7 +60,8 @@ def test_external_search_honours_limit_and_offset(client_signed_in):
 
     assert len(first["results"]) == len(second["results"]) == 5
     assert not {item["spotify_id"] for item in first["results"]} & {item["spotify_id"] for item in second["results"]}
-    assert second["previous"] is not None and "offset" not in second["previous"]
+    assert second["previous"] is not None
+    assert "offset" not in second["previous"]
 
 
 @pytest.mark.parametrize("limit", [0, 51, "x"])
@@ -142,7 +147,8 @@ def test_external_track_detail(client_signed_in):
 
     body = client_signed_in.get(f"/api/v1/tracks/{stub['id']}/", {"external": "true"}).json()
 
-    assert body["name"] == stub["name"] and body["duration_ms"] == stub["duration_ms"]
+    assert body["name"] == stub["name"]
+    assert body["duration_ms"] == stub["duration_ms"]
     assert body["album_name"] == stub["album"]["name"]
 
 

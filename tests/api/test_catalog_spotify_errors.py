@@ -3,6 +3,7 @@
 import pytest
 import requests
 import responses
+from django.core.cache import cache
 
 from tests.factories_catalog import *  # noqa: F403 - fixtures: client_signed_in
 
@@ -82,8 +83,6 @@ def test_a_transient_error_is_retried_and_the_request_succeeds(client_signed_in,
 
 
 def test_spotify_failing_makes_featured_genres_partial_not_an_error(client_signed_in, real_spotify):
-    from django.core.cache import cache
-
     cache.clear()
     real_spotify.add(responses.GET, SEARCH_URL, **_error(500))
 
@@ -115,5 +114,6 @@ def test_external_album_detail_fetches_every_page_of_tracks(client_signed_in, re
 
     body = client_signed_in.get(f"/api/v1/albums/{album_id}/", {"external": "true"}).json()
 
-    assert body["total_tracks"] == 60 and body["release_date"] == "2001-05-01"
+    assert body["total_tracks"] == 60
+    assert body["release_date"] == "2001-05-01"
     assert client_signed_in.get("/api/v1/tracks/", {"album": body["id"]}).json()["count"] == 60

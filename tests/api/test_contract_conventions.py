@@ -5,6 +5,7 @@ import re
 import pytest
 from rest_framework.test import APIClient
 
+from core.pagination import JukePagination
 from tests.factories_auth import UserFactory, token_client
 from tests.factories_catalog import TrackFactory
 
@@ -122,8 +123,6 @@ def test_token_requests_are_csrf_exempt_but_cookie_requests_are_not():
 
 
 def test_a_limit_above_the_maximum_is_served_as_the_maximum(monkeypatch):
-    from core.pagination import JukePagination
-
     monkeypatch.setattr(JukePagination, "max_limit", 2)  # 500 in production; 2 keeps the test small
     client, _ = token_client(UserFactory())
     TrackFactory.create_batch(3)

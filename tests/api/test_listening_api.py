@@ -142,7 +142,8 @@ def test_listens_of_the_same_second_are_neither_lost_nor_repeated_across_pages(s
     rest = client.get(first["next"]).json()
     rest2 = client.get(rest["next"]).json()
     names = [item["track_name"] for page in (first, rest, rest2) for item in page["results"]]
-    assert sorted(names) == [f"T{n}" for n in range(5)] and len(names) == 5
+    assert sorted(names) == [f"T{n}" for n in range(5)]
+    assert len(names) == 5
 
 
 def test_a_forged_cursor_is_a_400(signed_in):
@@ -153,7 +154,7 @@ def test_a_forged_cursor_is_a_400(signed_in):
 
 
 def test_history_shows_only_your_own_listens(signed_in):
-    user, client = signed_in
+    _user, client = signed_in
     seed(UserFactory(), 3)
     assert client.get("/api/v1/listens/").json()["results"] == []
 
@@ -310,6 +311,8 @@ def test_a_body_over_the_upload_limit_is_a_json_413_on_both_apis(signed_in, sett
         "/1/submit-listens", data=body, content_type="application/json", HTTP_AUTHORIZATION=f"Token {key}"
     )
 
-    assert ours.status_code == 413 and "detail" in ours.json()
-    assert theirs.status_code == 413 and theirs.json()["code"] == 413
+    assert ours.status_code == 413
+    assert "detail" in ours.json()
+    assert theirs.status_code == 413
+    assert theirs.json()["code"] == 413
     assert not Listen.objects.filter(user=user).exists()

@@ -231,9 +231,12 @@ def test_volume_shuffle_and_repeat_change_the_state(api_client, listener):
     shuffle = api_client.post("/api/v1/playback/shuffle/", {"state": True}, format="json")
     repeat = api_client.post("/api/v1/playback/repeat/", {"state": "track"}, format="json")
 
-    assert volume.status_code == 200 and volume.json()["device"]["volume_percent"] == 30
-    assert shuffle.status_code == 200 and shuffle.json()["shuffle_state"] is True
-    assert repeat.status_code == 200 and repeat.json()["repeat_state"] == "track"
+    assert volume.status_code == 200
+    assert volume.json()["device"]["volume_percent"] == 30
+    assert shuffle.status_code == 200
+    assert shuffle.json()["shuffle_state"] is True
+    assert repeat.status_code == 200
+    assert repeat.json()["repeat_state"] == "track"
 
 
 def test_transfer_moves_playback_to_another_device(api_client, listener):

@@ -7,6 +7,7 @@ import jsonschema
 import pytest
 import requests
 import responses
+from rest_framework.test import APIClient
 
 from tests.factories_playback import link_spotify, make_user
 
@@ -18,8 +19,6 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(scope="module")
 def openapi(django_db_blocker):
-    from rest_framework.test import APIClient
-
     with django_db_blocker.unblock():
         return APIClient().get("/api/schema/", HTTP_ACCEPT="application/json").json()
 

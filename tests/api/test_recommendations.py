@@ -139,7 +139,7 @@ def test_engine_down_is_503_and_the_rest_of_the_api_still_answers(client, settin
 
 
 class _SlowEngine(BaseHTTPRequestHandler):
-    def do_POST(self):  # noqa: N802 - http.server's naming
+    def do_POST(self):
         time.sleep(2)
         self.send_response(200)
         self.end_headers()
@@ -200,7 +200,8 @@ def test_artists_like_an_artist_by_name_exclude_the_seed_and_share_its_genres(cl
     assert response.status_code == 200, response.content
     body = response.json()
     assert set(body) == {"artists", "albums", "tracks", "model_version", "generated_at"}
-    assert body["albums"] == [] and body["tracks"] == []
+    assert body["albums"] == []
+    assert body["tracks"] == []
     assert len(body["artists"]) == 10
     assert seed.spotify_id not in _ids(body["artists"])
     assert body["model_version"] == live

@@ -106,14 +106,17 @@ def test_similar_artists_by_id_or_spotify_id_and_404_for_unknown(live):
     by_id = client.get(f"/api/v1/artists/{artist.id}/similar/", {"limit": 5})
     assert by_id.status_code == 200, by_id.content
     body = by_id.json()
-    assert body["tracks"] == [] and body["albums"] == [] and len(body["artists"]) == 5
+    assert body["tracks"] == []
+    assert body["albums"] == []
+    assert len(body["artists"]) == 5
     assert artist.spotify_id not in _ids(body["artists"])
     assert all(item["because"]["uri"] == f"juke:artist:{artist.spotify_id}" for item in body["artists"])
     by_spotify_id = client.get(f"/api/v1/artists/{artist.spotify_id}/similar/", {"limit": 5}).json()
     assert _ids(by_spotify_id["artists"]) == _ids(body["artists"])
     track = live["rock"][0]
     tracks = client.get(f"/api/v1/tracks/{track.id}/similar/").json()["tracks"]
-    assert len(tracks) == 10 and track.spotify_id not in _ids(tracks)
+    assert len(tracks) == 10
+    assert track.spotify_id not in _ids(tracks)
     missing = client.get("/api/v1/artists/999999999/similar/")
     assert missing.status_code == 404
     assert missing.json()["detail"] == "Not found."

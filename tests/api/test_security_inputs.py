@@ -3,6 +3,8 @@
 NUL characters are what PostgreSQL refuses in text (and \\u0000 in jsonb), so these tests matter most there.
 """
 
+import json
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -70,8 +72,6 @@ def test_profile_search_with_a_nul_character_is_400(client):
     ],
 )
 def test_custom_data_with_text_the_database_cannot_store_is_400(client, custom_data):
-    import json
-
     # Sent raw: the test client's own encoder refuses lone surrogates.
     body = json.dumps({"custom_data": custom_data})
     response = client.patch(ME, body, content_type="application/json")

@@ -5,6 +5,7 @@ import uuid
 import pytest
 from rest_framework.test import APIClient
 
+from catalog.models import Genre
 from juke_auth.models import JukeUser
 
 pytestmark = pytest.mark.django_db
@@ -47,10 +48,9 @@ def test_without_a_result_store_the_answer_says_how_to_get_one():
 def test_the_genre_list_in_admin_has_a_refresh_button_that_queues_the_sync(
     admin_client, django_capture_on_commit_callbacks
 ):
-    from catalog.models import Genre
-
     page = admin_client.get("/admin/catalog/genre/").content.decode()
-    assert "Refresh genres" in page and "/admin/catalog/genre/refresh/" in page
+    assert "Refresh genres" in page
+    assert "/admin/catalog/genre/refresh/" in page
 
     with django_capture_on_commit_callbacks(execute=True):  # eager Celery: the sync runs on commit
         response = admin_client.post("/admin/catalog/genre/refresh/", follow=True)

@@ -15,6 +15,9 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
+import redis
+
+from tests.conftest import require_service
 from tests.plugins.engine_server import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -49,8 +52,6 @@ class PrivateRedis:
         wait_until(self.answers, timeout=10, what=f"private Redis on port {self.port}")
 
     def answers(self) -> bool:
-        import redis
-
         try:
             return bool(redis.Redis.from_url(self.url, socket_connect_timeout=0.5).ping())
         except redis.RedisError:
@@ -65,8 +66,6 @@ class PrivateRedis:
 @contextmanager
 def private_redis():
     if not shutil.which("redis-server"):
-        from tests.conftest import require_service
-
         require_service("redis-server", "fault tests start a private Redis (apt-get install redis-server)")
     server = PrivateRedis()
     server.start()
@@ -153,8 +152,6 @@ class PrivatePostgres:
 @contextmanager
 def private_postgres():
     if not (POSTGRES_BIN / "initdb").exists():
-        from tests.conftest import require_service
-
         require_service("PostgreSQL 15 binaries", f"fault tests run a private cluster with {POSTGRES_BIN}/initdb")
     cluster = PrivatePostgres()
     cluster.create()

@@ -3,6 +3,11 @@
 import shutil
 
 import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.conftest import require_service
 
@@ -16,8 +21,6 @@ OFFLINE = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127
 def browser():
     if not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)):
         require_service("chromium", f"{CHROMIUM} or {CHROMEDRIVER} missing: apt-get install chromium chromium-driver")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
@@ -42,10 +45,6 @@ def browser():
 
 
 def text_of_first(driver, css_selector: str, timeout: float = 60) -> str:
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
-    from selenium.webdriver.support.ui import WebDriverWait
-
     element = WebDriverWait(driver, timeout).until(
         expected_conditions.visibility_of_element_located((By.CSS_SELECTOR, css_selector))
     )

@@ -46,7 +46,8 @@ def test_usernames_equal_but_for_case_are_renamed_except_the_oldest(old_schema):
     assert names[clash.pk] == f"usera-{second.pk}"
     assert names[cyrillic.pk] == "\u0430dmin"  # kept: its owner still signs in with it (ADR 0013)
     assert len({name.lower() for name in names.values()}) == len(names)
-    assert names[second.pk].lower().startswith("usera-") and names[third.pk].lower().startswith("usera-")
+    assert names[second.pk].lower().startswith("usera-")
+    assert names[third.pk].lower().startswith("usera-")
 
 
 def test_spotify_tokens_stored_in_clear_are_encrypted(old_schema):

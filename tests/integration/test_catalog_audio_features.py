@@ -4,7 +4,10 @@ import pytest
 
 from catalog.models import Track, TrackAudioFeatures
 from catalog.services.audio_features import audio_features_ingest
+from catalog.services.external import external_search
 from catalog.tasks import crawl_catalog, ingest_audio_features
+from integrations.spotify.errors import SpotifyAuthError
+from settings.celery import app
 from tests.recommender_catalog import demo_catalog_create
 
 pytestmark = pytest.mark.django_db
@@ -18,8 +21,6 @@ class FakeAudioFeatures:
         self.calls: list[list[str]] = []
 
     def get_audio_features(self, *, spotify_ids):
-        from integrations.spotify.errors import SpotifyAuthError
-
         self.calls.append(list(spotify_ids))
         if self.refuse:
             raise SpotifyAuthError("Forbidden", status_code=403)
@@ -72,8 +73,6 @@ def test_ingest_task_counts_the_tracks_spotify_has_no_features_for():
 
 
 def test_audio_features_ingest_through_the_spotify_adapter_stores_stub_features():
-    from catalog.services.external import external_search
-
     external_search(model=Track, query="velvet", limit=3, offset=0)
     tracks = list(Track.objects.filter(audio_features__isnull=True).values_list("id", flat=True))
     assert tracks
@@ -95,6 +94,4 @@ def test_a_crawl_queues_the_audio_features_of_the_tracks_it_stored():
 
 
 def test_the_audio_features_task_is_routed_to_the_catalog_queue():
-    from settings.celery import app
-
     assert app.amqp.router.route({}, "catalog.tasks.ingest_audio_features")["queue"].name == "catalog"

@@ -7,6 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from catalog.dialects import COPY_MIN_ROWS, PortableDialect, PostgresDialect, dialect_for
@@ -36,8 +37,6 @@ def _artists(count: int, prefix: str, name: str = "Artist") -> list[tuple]:
 
 
 def _variants():
-    from django.db import connection
-
     variants = [PortableDialect()]
     if connection.vendor == "postgresql":
         variants.append(PostgresDialect())
@@ -59,9 +58,11 @@ def test_every_dialect_upserts_inserts_then_updates_and_returns_every_id(size):
             update_columns=["name", "modified_at"],
         )
 
-        assert first == again and len(first) == size
+        assert first == again
+        assert len(first) == size
         stored = Artist.objects.get(spotify_id=f"{prefix}00001")
-        assert stored.pk == first[f"{prefix}00001"] and stored.name == "Renamed 1"
+        assert stored.pk == first[f"{prefix}00001"]
+        assert stored.name == "Renamed 1"
         assert stored.spotify_data == {"uri": f"spotify:artist:{prefix}00001", "say": 'a "quote"'}  # real JSON
 
 
@@ -88,8 +89,6 @@ def test_every_dialect_adds_links_once_and_fetches_rows_by_key():
 
 
 def test_the_default_database_gets_its_own_dialect():
-    from django.db import connection
-
     expected = PostgresDialect if connection.vendor == "postgresql" else PortableDialect
     assert type(dialect_for()) is expected
 

@@ -73,8 +73,10 @@ def test_imported_rows_carry_relations_genres_dates_and_features():
 
     track = Track.objects.select_related("album").get(spotify_id=row["track_id"])
     artist = Artist.objects.get(spotify_id=synthetic_artist_id(row["track_artist"]))
-    assert track.name == row["track_name"] and track.album.spotify_id == row["track_album_id"]
-    assert list(track.artists.all()) == [artist] and list(track.album.artists.all()) == [artist]
+    assert track.name == row["track_name"]
+    assert track.album.spotify_id == row["track_album_id"]
+    assert list(track.artists.all()) == [artist]
+    assert list(track.album.artists.all()) == [artist]
     assert {row["playlist_genre"], row["playlist_subgenre"]} <= set(artist.genres.values_list("name", flat=True))
     assert track.audio_features.energy == float(row["energy"])
     assert track.spotify_data["uri"] == f"spotify:track:{row['track_id']}"

@@ -2,13 +2,15 @@
 
 import pytest
 import responses
+from celery.exceptions import Retry
+from django.core.cache import cache
 from django.core.management import call_command
 
 from catalog.models import Album, Artist, Genre, Track
 from catalog.services.crawl import catalog_crawl
 from catalog.tasks import crawl_catalog, refresh_featured_genres, sync_spotify_genres
 from integrations.spotify.catalog import SpotipyCatalogClient
-from integrations.spotify.errors import SpotifyNotFound, SpotifyUnavailable
+from integrations.spotify.errors import SpotifyBadRequest, SpotifyNotFound, SpotifyUnavailable
 from spotify_stub.catalog_universe import GENRES, universe
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +46,8 @@ def test_crawl_run_twice_ends_with_the_same_rows_and_skips_complete_albums():
     second = catalog_crawl(genres=["rock"], artists_per_genre=3)
 
     assert _rows() == rows
-    assert second.albums == 0 and second.albums_skipped == first.albums
+    assert second.albums == 0
+    assert second.albums_skipped == first.albums
 
 
 class OneAlbumMissing(SpotipyCatalogClient):
@@ -104,8 +107,6 @@ def test_import_genres_command_reads_a_text_file(tmp_path, capsys):
 
 
 def test_refresh_featured_genres_task_fills_the_cache():
-    from django.core.cache import cache
-
     cache.clear()
     assert refresh_featured_genres.delay().get() == 20
     assert len(cache.get("catalog:featured-genres:v1")) == 20
@@ -143,8 +144,6 @@ def test_genre_sync_falls_back_to_categories_when_seeds_are_gone(real_spotify):
 
 
 def test_genre_sync_task_schedules_a_retry_on_a_transient_error(real_spotify):
-    from celery.exceptions import Retry
-
     real_spotify.add(responses.GET, SEEDS_URL, status=503, json={"error": {"status": 503, "message": "down"}})
 
     with pytest.raises(Retry) as caught:
@@ -154,8 +153,6 @@ def test_genre_sync_task_schedules_a_retry_on_a_transient_error(real_spotify):
 
 
 def test_genre_sync_task_does_not_retry_a_bad_request(real_spotify):
-    from integrations.spotify.errors import SpotifyBadRequest
-
     real_spotify.add(responses.GET, SEEDS_URL, status=400, json={"error": {"status": 400, "message": "bad"}})
 
     with pytest.raises(SpotifyBadRequest):

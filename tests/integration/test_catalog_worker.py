@@ -3,9 +3,13 @@
 import time
 
 import pytest
+import responses
 from celery.result import AsyncResult
+from django.conf import settings
+from django.core.cache import cache
 
 from catalog.models import Album, Artist, Genre, Track
+from catalog.services.tasks import featured_genres_refresh_enqueue
 from settings.celery import app
 from spotify_stub.catalog_universe import GENRES, universe
 from tests.factories_catalog import *  # noqa: F403 - fixtures: admin_client, client_signed_in
@@ -62,7 +66,8 @@ def test_a_crawl_killed_mid_way_and_run_again_ends_with_the_same_rows(celery_wor
         time.sleep(0.1)
     celery_worker.kill()
     interrupted = _stored_rows()
-    assert interrupted[2] and interrupted[2] < expected[2], "the crawl should have been interrupted half-way"
+    assert interrupted[2], "the crawl should have stored some rows before the kill"
+    assert interrupted[2] < expected[2], "the crawl should have been interrupted half-way"
 
     celery_worker.start()  # the unacknowledged task is redelivered (acks_late) after the visibility timeout
     outcome = result.get(timeout=120)
@@ -75,17 +80,14 @@ def test_a_crawl_killed_mid_way_and_run_again_ends_with_the_same_rows(celery_wor
 
 
 def test_a_cold_featured_genres_cache_answers_at_once_and_queues_one_refresh(celery_worker, client_signed_in, settings):
-    import responses
-    from django.core.cache import cache
-
-    from catalog.services.tasks import featured_genres_refresh_enqueue
 
     cache.clear()
     settings.SPOTIFY_USE_STUB_DATA = False  # any Spotify call made by the request itself would reach `responses`
     with responses.RequestsMock(assert_all_requests_are_fired=False) as spotify:
         body = client_signed_in.get("/api/v1/genres/featured/").json()
         assert len(spotify.calls) == 0  # no fan-out of 20 searches inside the request
-    assert [genre["id"] for genre in body][:3] == ["hiphop", "pop", "rock"] and len(body) == 20
+    assert [genre["id"] for genre in body][:3] == ["hiphop", "pop", "rock"]
+    assert len(body) == 20
     assert all(genre["top_artists"] == [] for genre in body)
     assert featured_genres_refresh_enqueue() is None  # the request queued one already
 
@@ -97,8 +99,6 @@ def test_a_cold_featured_genres_cache_answers_at_once_and_queues_one_refresh(cel
 
 
 def test_every_scheduled_task_exists_and_the_featured_genres_are_refreshed_on_beat():
-    from django.conf import settings
-
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     app.loader.import_default_modules()  # what a worker does at start: every app's tasks module
 
@@ -143,7 +143,8 @@ def test_a_crawl_reports_its_progress_then_its_result(celery_worker, admin_clien
 
     assert running["progress"] == {"done": running["progress"]["done"], "total": 3, "unit": "artists"}
     assert 1 <= running["progress"]["done"] <= 3
-    assert done["result"]["artists"] == 3 and done["progress"] is None
+    assert done["result"]["artists"] == 3
+    assert done["progress"] is None
 
 
 def test_a_failed_job_shows_its_error(celery_worker, admin_client):
@@ -152,4 +153,5 @@ def test_a_failed_job_shows_its_error(celery_worker, admin_client):
     body, _ = _status(admin_client, task.id, until=lambda body: body["state"] == "FAILURE")
 
     assert body["result"] is None
-    assert body["error"].startswith("ValueError: ") and "not-an-id" in body["error"]
+    assert body["error"].startswith("ValueError: ")
+    assert "not-an-id" in body["error"]

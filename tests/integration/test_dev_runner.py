@@ -51,7 +51,8 @@ def test_an_engine_the_api_cannot_reach_is_not_reported_up(tmp_path):
         RECOMMENDER_ENGINE_BASE_URL=f"http://127.0.0.1:{elsewhere}",
     )
 
-    assert "(up)" not in line and " up," not in line
+    assert "(up)" not in line
+    assert " up," not in line
     assert f"NOT reachable by the API at http://127.0.0.1:{elsewhere}" in line
     assert "RECOMMENDER_ENGINE_BASE_URL" in line
 

@@ -6,6 +6,8 @@ import json
 import os
 import signal
 import time
+import urllib.error
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -15,6 +17,7 @@ from juke_auth.models import JukeUser
 from juke_auth.services.tokens import auth_token_issue
 from recommender.engine_client import COOLDOWN_SECONDS
 from recommender.services.training import model_retrain
+from tests.conftest import require_service
 from tests.integration.fault_helpers import gunicorn, http_get
 from tests.plugins.engine_server import start_engine, stop_engine
 from tests.recommender_catalog import demo_catalog_create
@@ -27,8 +30,6 @@ RECOMMEND_BODY = json.dumps({"genres": ["hard rock"], "limit": 3}).encode()
 def _database_env() -> dict[str, str]:
     database = django_settings.DATABASES["default"]
     if "postgresql" not in database["ENGINE"]:
-        from tests.conftest import require_service
-
         require_service("PostgreSQL", "gunicorn and the engine must share the test database")
     return {
         "POSTGRES_NAME": database["NAME"],
@@ -52,9 +53,6 @@ def engine(tmp_path):
 
 
 def _post(url: str, body: bytes, token: str) -> tuple[int, dict, float]:
-    import urllib.error
-    import urllib.request
-
     request = urllib.request.Request(
         url, data=body, method="POST", headers={"Authorization": f"Token {token}", "Content-Type": "application/json"}
     )

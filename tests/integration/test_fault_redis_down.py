@@ -8,7 +8,9 @@ import sys
 import time
 
 import pytest
+from django.conf import settings
 
+from settings.celery import app
 from tests.factories_auth import PASSWORD, UserFactory
 from tests.integration.fault_helpers import private_redis
 from tests.plugins.celery_worker import _configure_client_app
@@ -38,7 +40,6 @@ def production_cache_settings() -> dict:
 @pytest.fixture
 def redis_server(settings, production_cache_settings):
     """A private Redis used as the cache and the Celery broker of this process, as in `make stack`."""
-    from settings.celery import app
 
     with private_redis() as server:
         settings.CACHES = {"default": {**production_cache_settings["default"], "LOCATION": server.url}}
@@ -54,8 +55,6 @@ def redis_server(settings, production_cache_settings):
 
 
 def _transport_options() -> dict:
-    from django.conf import settings
-
     return settings.CELERY_BROKER_TRANSPORT_OPTIONS
 
 

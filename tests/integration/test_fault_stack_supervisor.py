@@ -73,10 +73,14 @@ def test_a_killed_process_is_restarted_alone_and_sigterm_stops_everything(stack)
     wait_until(lambda: len(stack.pids("engine")) == 2, timeout=10, what="the engine restarted")
 
     restarted_engine = stack.pids("engine")[1]
-    assert restarted_engine != first_engine and _alive(restarted_engine)
-    assert _alive(api) and _alive(worker)
-    assert stack.pids("api") == [api] and stack.pids("worker") == [worker]
-    assert "engine" in stack.output() and "exited with code -9" in stack.output()
+    assert restarted_engine != first_engine
+    assert _alive(restarted_engine)
+    assert _alive(api)
+    assert _alive(worker)
+    assert stack.pids("api") == [api]
+    assert stack.pids("worker") == [worker]
+    assert "engine" in stack.output()
+    assert "exited with code -9" in stack.output()
 
     stack.process.send_signal(signal.SIGTERM)
     assert stack.process.wait(timeout=30) == 0

@@ -77,7 +77,7 @@ def test_a_task_killed_with_the_main_worker_process_is_delivered_again_and_ends_
 
 
 def test_a_crawl_longer_than_the_time_limit_carries_on_in_a_fresh_task_and_completes(prefork_worker):
-    broker, start = prefork_worker
+    _broker, start = prefork_worker
     worker = start(SPOTIFY_STUB_LATENCY_SECONDS="0.4", CELERY_VISIBILITY_TIMEOUT="6")  # soft limit 4.8 s
     expected = _expected_crawl_rows("jazz", 4)
     started = time.monotonic()

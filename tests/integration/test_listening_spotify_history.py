@@ -4,6 +4,7 @@ import time
 import uuid
 
 import pytest
+from django.core.cache import cache
 from rest_framework.test import APIClient
 from social_django.models import UserSocialAuth
 
@@ -11,6 +12,8 @@ from juke_auth.services.spotify_credentials import spotify_credentials_read, spo
 from listening.models import Like, LikeSource, Listen, ListenSource, SpotifyHistorySync
 from listening.services.spotify_history import spotify_history_sync
 from listening.tasks import spotify_history_sync_all_task
+from spotify_stub import player
+from spotify_stub.catalog_routes import universe
 from spotify_stub.library_routes import stub_history
 from tests.factories_auth import UserFactory
 
@@ -57,7 +60,8 @@ def test_a_second_sync_imports_nothing_twice():
 
     again = spotify_history_sync(user_id=user.pk)
 
-    assert again.listens_created == 0 and again.likes_created == 0
+    assert again.listens_created == 0
+    assert again.likes_created == 0
     assert Listen.objects.filter(user=user).count() == count
 
 
@@ -109,12 +113,7 @@ def test_an_expired_token_is_refreshed_and_stored():
 
 
 def test_what_the_stub_player_plays_for_30_seconds_joins_the_spotify_history():
-    from django.core.cache import cache
-
-    from spotify_stub import player
-    from spotify_stub.catalog_routes import universe
-
-    user, spotify_id = linked_user()
+    _user, spotify_id = linked_user()
     track_id = sorted(universe()["tracks"])[0]
     item = dict(universe()["tracks"][track_id])
     now_ms = int(time.time() * 1000)

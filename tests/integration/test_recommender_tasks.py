@@ -7,6 +7,7 @@ from catalog.models import Track, TrackAudioFeatures
 from recommender.models import AlbumEmbedding, TrackEmbedding
 from recommender.services.training import model_retrain
 from recommender.tasks import embed_tracks
+from settings.celery import app
 from tests.recommender_catalog import demo_catalog_create
 
 
@@ -15,8 +16,6 @@ def _vector(model, **lookup) -> np.ndarray:
 
 
 def test_recommender_tasks_are_routed_to_the_recommender_queue():
-    from settings.celery import app
-
     for name in ("embed_tracks", "embed_albums", "embed_artists", "embed_stale_items"):
         route = app.amqp.router.route({}, f"recommender.tasks.{name}")
         assert route["queue"].name == "recommender"

@@ -85,7 +85,8 @@ def test_an_item_nobody_played_still_gets_a_vector_in_the_same_space(listened):
     embedding = TrackEmbedding.objects.get(track=unplayed)
     assert embedding.metadata["listeners"] == 0
     vector = np.frombuffer(bytes(embedding.vector), dtype="<f4")
-    assert vector.shape == (32,) and np.linalg.norm(vector) == pytest.approx(1.0, abs=1e-4)
+    assert vector.shape == (32,)
+    assert np.linalg.norm(vector) == pytest.approx(1.0, abs=1e-4)
     assert not ItemFactor.objects.filter(resource_type="track", item_id=unplayed.id).exists()
 
 

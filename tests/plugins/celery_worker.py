@@ -30,14 +30,14 @@ import uuid
 from pathlib import Path
 
 import pytest
+import redis
+from kombu import pools
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_TEST_REDIS_URL = "redis://127.0.0.1:6379/15"
 
 
 def _redis_available(url: str) -> str | None:
-    import redis
-
     try:
         redis.Redis.from_url(url, socket_connect_timeout=1).ping()
     except redis.RedisError as error:
@@ -107,7 +107,7 @@ class LiveCeleryWorker:
 
     def send(self, task_name: str, *args, **kwargs):
         """Enqueue a task by name (routed like production) and return its AsyncResult."""
-        from settings.celery import app
+        from settings.celery import app  # noqa: PLC0415 - plugins load before pytest-django configures Django
 
         return app.send_task(task_name, args=args, kwargs=kwargs)
 
@@ -123,7 +123,6 @@ def _configure_client_app(app, *, broker_url: str, transport_options: dict, eage
         result_backend_transport_options=transport_options,
         task_always_eager=eager,
     )
-    from kombu import pools
 
     pools.reset()  # closes and forgets every cached broker connection pool
     app._pool = None
@@ -136,10 +135,10 @@ def _configure_client_app(app, *, broker_url: str, transport_options: dict, eage
 @pytest.fixture
 def celery_worker(settings, transactional_db):
     """A real Celery worker (queues default, catalog, recommender) on Redis against the test database."""
-    from django.db import connection
+    from django.db import connection  # noqa: PLC0415 - plugins load before pytest-django configures Django
 
-    from settings.celery import app
-    from tests.conftest import require_service
+    from settings.celery import app  # noqa: PLC0415 - plugins load before pytest-django configures Django
+    from tests.conftest import require_service  # noqa: PLC0415 - plugins load before pytest-django configures Django
 
     if connection.vendor != "postgresql":
         require_service("PostgreSQL", "a real Celery worker needs a database shared between processes")
@@ -183,7 +182,6 @@ def celery_worker(settings, transactional_db):
         worker.stop()
         _configure_client_app(app, broker_url="memory://", transport_options={}, eager=True)
         app.conf.result_backend = previous_result_backend
-        import redis
 
         client = redis.Redis.from_url(redis_url)
         keys = list(client.scan_iter(f"{prefix}*")) + list(client.scan_iter("celery-task-meta-*"))

@@ -17,6 +17,7 @@ The engine process reads the Django *test* database directly, so:
   invisible to another connection.
 """
 
+import json
 import os
 import socket
 import subprocess
@@ -43,7 +44,6 @@ def free_port() -> int:
 
 def refresh_engine(base_url: str, timeout: float = 30.0) -> dict:
     """Make the engine reload changed embeddings now (POST /refresh); returns its /health body."""
-    import json
 
     request = urllib.request.Request(f"{base_url}/refresh", data=b"", method="POST")
     with urllib.request.urlopen(request, timeout=timeout) as response:
@@ -115,9 +115,9 @@ def stop_engine(process: subprocess.Popen) -> None:
 @pytest.fixture(scope="session")
 def engine_server_process(django_db_setup, tmp_path_factory):
     """One engine process for the whole session, reading pytest-django's test database (PostgreSQL only)."""
-    from django.conf import settings
+    from django.conf import settings  # noqa: PLC0415 - plugins load before pytest-django configures Django
 
-    from tests.conftest import require_service
+    from tests.conftest import require_service  # noqa: PLC0415 - plugins load before pytest-django configures Django
 
     database = settings.DATABASES["default"]
     if "postgresql" not in database["ENGINE"]:

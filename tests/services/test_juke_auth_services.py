@@ -161,7 +161,8 @@ def test_a_sign_in_session_holds_no_token_key():
     second = session_token_issue(request=request, user=user)
 
     stored = str(dict(request.session.items()))
-    assert key not in stored and second not in stored
+    assert key not in stored
+    assert second not in stored
     assert len(request.session[SESSION_TOKEN_IDS]) == 2
 
 

@@ -56,10 +56,13 @@ def test_spotify_songs_layout_row():
 
     assert row.artist_names == ["Ed Sheeran"]
     assert row.album_id == "2oCs0DGTsRO98Gh5ZSl2Cx"
-    assert str(row.release_date) == "2019-06-01" and row.release_precision == "month"
+    assert str(row.release_date) == "2019-06-01"
+    assert row.release_precision == "month"
     assert row.genres == ["pop", "dance pop"]
-    assert row.features["key"] == 6 and row.features["time_signature"] is None
-    assert row.explicit is None and row.popularity == 66
+    assert row.features["key"] == 6
+    assert row.features["time_signature"] is None
+    assert row.explicit is None
+    assert row.popularity == 66
 
 
 def test_tracks_dataset_layout_row_splits_artists_and_derives_an_album_id():
@@ -67,7 +70,8 @@ def test_tracks_dataset_layout_row_splits_artists_and_derives_an_album_id():
 
     assert row.artist_names == ["Gen Hoshino", "Ben Woodward"]
     assert row.album_id == synthetic_album_id("Comedy", "Gen Hoshino")
-    assert row.explicit is False and row.features["time_signature"] == 4
+    assert row.explicit is False
+    assert row.features["time_signature"] == 4
     assert row.genres == ["acoustic"]
 
 

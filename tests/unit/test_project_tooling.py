@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.integration import test_catalog_import
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEVELOPMENT_ONLY = ("pytest", "pytest-django", "pytest-timeout", "ruff", "responses", "factory-boy", "selenium")
 
@@ -72,8 +74,6 @@ def test_the_production_image_installs_the_runtime_lock_only():
 
 
 def test_a_test_skipped_for_missing_shared_data_says_where_it_looked():
-    from tests.integration import test_catalog_import
-
     marks = test_catalog_import.test_the_full_shared_file_loads_with_distinct_counts_and_re_runs_clean.pytestmark
     reasons = [mark.kwargs.get("reason", "") for mark in marks if mark.name == "skipif"]
 

@@ -7,6 +7,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from settings.production import refuse_degraded_production
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION_KEY = "x" * 20 + "production-secret-for-tests" + "y" * 20
@@ -301,9 +304,6 @@ def test_the_backend_url_follows_the_backend_port_with_the_template_env_file():
 
 
 def test_one_refusal_lists_every_degraded_setting_at_once():
-    from django.core.exceptions import ImproperlyConfigured
-
-    from settings.production import refuse_degraded_production
 
     with pytest.raises(ImproperlyConfigured) as refusal:
         refuse_degraded_production(
@@ -331,8 +331,6 @@ def test_one_refusal_lists_every_degraded_setting_at_once():
 
 
 def test_a_production_configuration_on_real_services_is_accepted():
-    from settings.production import refuse_degraded_production
-
     refuse_degraded_production(
         allowed_hosts=["api.juke.example"],
         backend_url="https://api.juke.example",

@@ -58,7 +58,8 @@ def test_get_artist_returns_a_dataclass_with_images_largest_first(client, spotif
 
     assert artist.name == "Band of Horses"
     assert artist.images == ["https://i.scdn.co/big", "https://i.scdn.co/small"]
-    assert artist.followers == 1000 and artist.genres == ["indie folk"]
+    assert artist.followers == 1000
+    assert artist.genres == ["indie folk"]
     assert _calls(spotify, ARTIST_URL)[0].request.headers["Authorization"] == "Bearer tok"
 
 
@@ -87,7 +88,8 @@ def test_5xx_is_retried_with_growing_backoff_then_reported_unavailable(client, s
         client.get_artist(spotify_id=ARTIST["id"])
 
     assert len(_calls(spotify, ARTIST_URL)) == 4  # 1 + 3 retries, and spotipy's own retries are off
-    assert len(sleeps) == 3 and sleeps[0] < sleeps[2]
+    assert len(sleeps) == 3
+    assert sleeps[0] < sleeps[2]
 
 
 def test_connection_errors_and_timeouts_are_retried_then_unavailable(client, spotify):
@@ -110,7 +112,8 @@ def test_client_errors_are_mapped_and_not_retried(client, spotify, sleeps, statu
         client.get_artist(spotify_id=ARTIST["id"])
 
     assert caught.value.message == "nope"
-    assert sleeps == [] and len(_calls(spotify, ARTIST_URL)) == 1
+    assert sleeps == []
+    assert len(_calls(spotify, ARTIST_URL)) == 1
 
 
 def test_a_malformed_payload_is_a_bad_gateway(client, spotify):
@@ -132,9 +135,12 @@ def test_search_sends_query_type_limit_offset_and_parses_the_page(client, spotif
     page = client.search(kind="track", query="song", limit=5, offset=10)
 
     request = _calls(spotify, "https://api.spotify.com/v1/search")[0].request
-    assert "q=song" in request.url and "type=track" in request.url and "limit=5" in request.url
+    assert "q=song" in request.url
+    assert "type=track" in request.url
+    assert "limit=5" in request.url
     assert "offset=10" in request.url
-    assert page.total == 31 and page.items[0].album.release_date == "1999"
+    assert page.total == 31
+    assert page.items[0].album.release_date == "1999"
     assert page.items[0].artists[0].name == "B"
 
 

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from catalog.services.crawl import DEFAULT_SEED_GENRES, catalog_crawl
+from catalog.tasks import crawl_catalog
 from integrations.spotify.errors import SpotifyError
 
 
@@ -34,8 +35,6 @@ class Command(BaseCommand):
             "albums_per_artist": albums_per_artist,
         }
         if background:
-            from catalog.tasks import crawl_catalog
-
             task = crawl_catalog.delay(**arguments)
             self.stdout.write(f"Crawl queued: task {task.id} (GET /api/v1/tasks/{task.id}/ shows its progress).")
             return

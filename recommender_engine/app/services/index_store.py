@@ -106,7 +106,7 @@ class EngineState:
             return model, None
         except RepositoryUnavailable:
             raise
-        except Exception as error:  # noqa: BLE001 - a broken artifact must not take the engine down
+        except Exception as error:
             logger.exception("Model %s could not be loaded.", version)
             return None, f"Model {version} could not be loaded: {error}"
 
@@ -146,7 +146,7 @@ class EngineState:
         updated: TypeIndex | None = previous
         read = 0
         seen = previous.newest or datetime.min.replace(tzinfo=UTC)  # the caller only comes here when it is set
-        if state.newest is not None and state.newest > seen or state.count > previous.seen_rows:
+        if (state.newest is not None and state.newest > seen) or state.count > previous.seen_rows:
             since = overlap_since(seen, self.settings.RECOMMENDER_REFRESH_OVERLAP_SECONDS)
             batches = self.repository.iter_embeddings(resource, since, self.settings.RECOMMENDER_LOAD_BATCH)
             changed = decode(batches, dimension)
@@ -196,7 +196,7 @@ class EngineState:
                 self.refresh()
             except RepositoryUnavailable as error:
                 logger.warning("Index refresh failed (serving the cached index): %s", error)
-            except Exception:  # noqa: BLE001 - keep polling whatever happens
+            except Exception:
                 logger.exception("Index refresh crashed (serving the cached index).")
 
     def stop(self) -> None:

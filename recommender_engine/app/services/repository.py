@@ -85,7 +85,7 @@ class SqlRepository:
     def table_states(self) -> dict[str, TableState]:
         """Row count and newest modified_at of each embedding table (one query)."""
         parts = [
-            f"SELECT '{resource}', count(*), max(modified_at) FROM {table}"
+            f"SELECT '{resource}', count(*), max(modified_at) FROM {table}"  # noqa: S608 - our identifiers, bound values
             for resource, (table, _, _) in TABLES.items()
         ]
         rows = self.dialect.run(" UNION ALL ".join(parts))
@@ -95,13 +95,13 @@ class SqlRepository:
     def active_model(self) -> ActiveModel | None:
         """Version and dimension of the active model artifact (without its payload), or None."""
         rows = self.dialect.run(
-            f"SELECT version, dimension FROM {ARTIFACT_TABLE} WHERE is_active ORDER BY created_at DESC LIMIT 1"
+            f"SELECT version, dimension FROM {ARTIFACT_TABLE} WHERE is_active ORDER BY created_at DESC LIMIT 1"  # noqa: S608 - our identifiers, bound values
         )
         return ActiveModel(rows[0][0], int(rows[0][1])) if rows else None
 
     def model_payload(self, version: str) -> dict[str, Any]:
         """The payload of the model artifact `version`."""
-        rows = self.dialect.run(f"SELECT payload FROM {ARTIFACT_TABLE} WHERE version = {{p}}", (version,))
+        rows = self.dialect.run(f"SELECT payload FROM {ARTIFACT_TABLE} WHERE version = {{p}}", (version,))  # noqa: S608 - our identifiers, bound values
         if not rows:
             raise RepositoryUnavailable(f"Model artifact {version} disappeared.")
         return self.dialect.read_json(rows[0][0])
@@ -111,7 +111,7 @@ class SqlRepository:
         table, foreign_key, catalog = TABLES[resource]
         where = "WHERE e.modified_at > {p} " if since else ""
         sql = (
-            f"SELECT e.id, e.vector, e.quality_score, e.model_version, {self.dialect.metadata_column}, c.spotify_id, "
+            f"SELECT e.id, e.vector, e.quality_score, e.model_version, {self.dialect.metadata_column}, c.spotify_id, "  # noqa: S608 - our identifiers, bound values
             f"c.name FROM {table} e JOIN {catalog} c ON c.id = e.{foreign_key} {where}ORDER BY e.id"
         )
         parameters = (self.dialect.time_parameter(since),) if since else ()
@@ -120,7 +120,7 @@ class SqlRepository:
 
     def embedding_ids(self, resource: str) -> list[int]:
         """The ids of every embedding row of a resource type (to drop deleted rows without a full reload)."""
-        return [row[0] for row in self.dialect.run(f"SELECT id FROM {TABLES[resource][0]}")]
+        return [row[0] for row in self.dialect.run(f"SELECT id FROM {TABLES[resource][0]}")]  # noqa: S608 - our identifiers, bound values
 
     def close(self) -> None:
         """Release connections."""
