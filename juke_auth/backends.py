@@ -2,7 +2,6 @@
 
 import requests
 from django.conf import settings
-from django.db import transaction
 from django.urls import reverse
 from social_core.backends.spotify import SpotifyOAuth2
 from social_core.exceptions import AuthConfigurationError, AuthProviderError
@@ -27,12 +26,6 @@ class JukeSpotifyOAuth2(SpotifyOAuth2):
         if settings.SPOTIFY_USE_STUB_DATA:
             return f"{settings.BACKEND_URL}{reverse('social:stub-authorize')}"
         return super().authorization_url()
-
-    def run_pipeline(self, pipeline, pipeline_index=0, *args, **kwargs):
-        """The pipeline's writes (user, link, tokens) commit together: what waits for the commit (the history
-        import on a new link) sees the stored tokens, and a failing step leaves no half-made account."""
-        with transaction.atomic():
-            return super().run_pipeline(pipeline, pipeline_index, *args, **kwargs)
 
     def get_redirect_uri(self, state=None) -> str:
         return f"{settings.BACKEND_URL}{settings.SPOTIFY_REDIRECT_PATH}"
