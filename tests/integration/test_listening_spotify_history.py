@@ -122,7 +122,7 @@ def test_what_the_stub_player_plays_for_30_seconds_joins_the_spotify_history():
 
     ends_ms = now_ms - 45_000 + item["duration_ms"]
 
-    assert track_id not in [tid for _, tid in stub_history(spotify_id, now_ms=now_ms)]  # listed once it ends
+    assert (ends_ms, track_id) not in stub_history(spotify_id, now_ms=now_ms)  # listed once it ends
     assert (ends_ms, track_id) in stub_history(spotify_id, now_ms=ends_ms + 1000)
 
 
