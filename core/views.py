@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.health import health_report
+from core.openapi import error_response
 from core.task_status import task_status_get
 
 API_ROOT_ENTRIES = {
@@ -70,6 +71,12 @@ class TaskStatusView(APIView):
 
     permission_classes = [IsAuthenticated, IsAdminUser]
 
-    @extend_schema(responses=TaskStatusSerializer)
+    @extend_schema(
+        responses={
+            200: TaskStatusSerializer,
+            401: error_response("Not signed in."),
+            403: error_response("Signed in, but not an administrator."),
+        }
+    )
     def get(self, request, task_id):
         return Response(TaskStatusSerializer(task_status_get(task_id=str(task_id))).data)

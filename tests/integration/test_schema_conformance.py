@@ -12,8 +12,8 @@ import pytest
 import schemathesis
 from django.core.cache import cache
 from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
 from knox.models import AuthToken
 from schemathesis.checks import not_a_server_error
@@ -86,7 +86,8 @@ def connection_kept_open():
         signal.connect(close_old_connections)
 
 
-def test_every_answer_matches_the_published_schema(db, user, connection_kept_open):
+@pytest.mark.django_db(transaction=True)  # the engine process reads the catalog: rows must be committed
+def test_every_answer_matches_the_published_schema(user, engine_server, connection_kept_open):
     _seed_catalog()
     _, token = AuthToken.objects.create(user)
     schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
