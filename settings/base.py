@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import dj_database_url
+import orjson
 from django.core.exceptions import ImproperlyConfigured
 from pydantic import BeforeValidator, Field, model_validator
 
@@ -229,9 +230,12 @@ REST_FRAMEWORK = {
     ],
     "PAGE_SIZE": 20,
     "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
+        # orjson: the same JSON as DRF's renderer, serialised in C (bench/load_mixed.py measures the stack).
+        "drf_orjson_renderer.renderers.ORJSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
+    # List-item errors are keyed by index (an int), which DRF's renderer writes as a string key.
+    "ORJSON_RENDERER_OPTIONS": (orjson.OPT_NON_STR_KEYS,),
     "DEFAULT_SCHEMA_CLASS": "core.openapi.JukeAutoSchema",
     "EXCEPTION_HANDLER": "core.exceptions.api_exception_handler",
     "DEFAULT_THROTTLE_RATES": {},

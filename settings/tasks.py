@@ -85,6 +85,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "listening.spotify_history_sync_all",
         "schedule": crontab(minute="5-59/10"),
     },
+    # Every day at 04:30 UTC, delete expired API tokens (authentication refuses them; this keeps the table small).
+    "purge-expired-auth-tokens": {
+        "task": "juke_auth.auth_tokens_purge_expired",
+        "schedule": crontab(hour=4, minute=30),
+    },
     # Every 15 minutes, match listens the catalog did not know yet to the tracks it has learnt since.
     "match-unmatched-listens": {
         "task": "listening.listens_match_unmatched",

@@ -15,7 +15,6 @@ from typing import Any, Literal, TypeVar
 
 import requests
 import spotipy
-from django.conf import settings
 
 from integrations.spotify.catalog import SpotifyArtist, SpotifyTrack, parse_artist, parse_track
 from integrations.spotify.errors import (
@@ -26,7 +25,7 @@ from integrations.spotify.errors import (
     SpotifyRateLimited,
     SpotifyUnavailable,
 )
-from integrations.spotify.http import spotify_http_session
+from integrations.spotify.http import SpotifyUserSession
 
 T = TypeVar("T")
 TimeRange = Literal["short_term", "medium_term", "long_term"]
@@ -65,27 +64,8 @@ def _parse_time(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
-class SpotifyLibraryClient:
+class SpotifyLibraryClient(SpotifyUserSession):
     """The Web API library endpoints for one user's access token."""
-
-    def __init__(self, *, access_token: str):
-        self._session = spotify_http_session()
-        self._spotify = spotipy.Spotify(
-            auth=access_token,
-            requests_session=self._session,
-            retries=0,
-            status_retries=0,
-            requests_timeout=settings.SPOTIFY_REQUEST_TIMEOUT_SECONDS,
-        )
-
-    def close(self) -> None:
-        self._session.close()
-
-    def __enter__(self) -> SpotifyLibraryClient:
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.close()
 
     def get_recently_played(self, *, after_ms: int | None = None, limit: int = 50) -> SpotifyRecentlyPlayed:
         """Tracks played after `after_ms` (Unix ms), newest first; at most 50 (Spotify keeps about 50).

@@ -16,7 +16,6 @@ from urllib.parse import quote
 
 import requests
 import spotipy
-from django.conf import settings
 
 from integrations.spotify.errors import (
     SpotifyAuthError,
@@ -26,7 +25,7 @@ from integrations.spotify.errors import (
     SpotifyRateLimited,
     SpotifyUnavailable,
 )
-from integrations.spotify.http import spotify_http_session
+from integrations.spotify.http import SpotifyUserSession
 from integrations.spotify.player_state import PlaybackDevice, PlaybackState, device_from_payload, state_from_payload
 from integrations.spotify.tokens import retry_after_seconds
 from integrations.spotify.tokens import spotify_access_token_refresh as spotify_access_token_refresh  # its old home
@@ -48,27 +47,8 @@ class SpotifyPlayerCommandRefused(SpotifyBadRequest):
         self.reason = reason
 
 
-class SpotifyPlayerClient:
+class SpotifyPlayerClient(SpotifyUserSession):
     """The Web API player endpoints for one user's access token."""
-
-    def __init__(self, *, access_token: str):
-        self._session = spotify_http_session()
-        self._spotify = spotipy.Spotify(
-            auth=access_token,
-            requests_session=self._session,
-            retries=0,
-            status_retries=0,
-            requests_timeout=settings.SPOTIFY_REQUEST_TIMEOUT_SECONDS,
-        )
-
-    def close(self) -> None:
-        self._session.close()
-
-    def __enter__(self) -> SpotifyPlayerClient:
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.close()
 
     # Reads ------------------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ holds anyway), never by their key: a database dump (django_session included) hol
 
 from django.contrib.auth import login, logout
 from django.http import HttpRequest
+from django.utils import timezone
 from knox.models import AuthToken
 
 from juke_auth.models import JukeUser
@@ -69,4 +70,10 @@ def user_tokens_revoke(*, user_id: int, keep: AuthToken | None = None) -> int:
     if keep is not None:
         tokens = tokens.exclude(pk=keep.pk)
     deleted, _by_model = tokens.delete()
+    return deleted
+
+
+def auth_tokens_purge_expired() -> int:
+    """Delete every expired auth token (authentication refuses them already); returns how many."""
+    deleted, _ = AuthToken.objects.filter(expiry__lt=timezone.now()).delete()
     return deleted

@@ -19,6 +19,7 @@ from catalog.services.ingest import artists_upsert, tracks_upsert
 from integrations.spotify.errors import SpotifyAuthError, SpotifyError, SpotifyRateLimited
 from integrations.spotify.library import SpotifyLibraryClient, SpotifyScopeMissing
 from integrations.spotify.tokens import spotify_access_token_refresh
+from juke_auth.services.spotify_credentials import spotify_credentials_merge, spotify_credentials_read
 from listening.models import Like, LikeSource, ListenSource, SpotifyHistorySync
 from listening.services.ingest import ListenInput, listens_ingest
 
@@ -50,8 +51,11 @@ def spotify_linked_user_ids() -> list[int]:
 
 
 def _access_token(account: UserSocialAuth, *, force_refresh: bool = False) -> str:
-    """The account's access token, refreshed (and stored) when it is about to expire or was refused."""
-    data = account.extra_data if isinstance(account.extra_data, dict) else {}
+    """The account's access token, refreshed (and stored) when it is about to expire or was refused.
+
+    Tokens are encrypted at rest: they are read and written through juke_auth's credentials accessor only.
+    """
+    data = spotify_credentials_read(account=account)
     try:
         expires_at = float(data.get("auth_time")) + float(data.get("expires"))
     except (TypeError, ValueError):
@@ -63,11 +67,12 @@ def _access_token(account: UserSocialAuth, *, force_refresh: bool = False) -> st
         raise SpotifyAuthError("The Spotify grant has expired and there is no refresh token: link Spotify again.")
     with transaction.atomic():
         locked = UserSocialAuth.objects.select_for_update().get(pk=account.pk)
-        grant = spotify_access_token_refresh(refresh_token=locked.extra_data["refresh_token"])
-        locked.extra_data.update(access_token=grant.access_token, auth_time=int(time.time()), expires=grant.expires_in)
+        refresh_token = spotify_credentials_read(account=locked).get("refresh_token") or data["refresh_token"]
+        grant = spotify_access_token_refresh(refresh_token=refresh_token)
+        changes = {"access_token": grant.access_token, "auth_time": int(time.time()), "expires": grant.expires_in}
         if grant.refresh_token:
-            locked.extra_data["refresh_token"] = grant.refresh_token
-        locked.save(update_fields=["extra_data"])
+            changes["refresh_token"] = grant.refresh_token
+        spotify_credentials_merge(account=locked, changes=changes)
     account.extra_data = locked.extra_data
     return grant.access_token
 

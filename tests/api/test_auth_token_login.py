@@ -2,8 +2,11 @@
 
 import pytest
 from knox.models import AuthToken
-from rest_framework.test import APIClient
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.test import APIClient, APIRequestFactory
 
+from juke_auth.authentication import JukeTokenAuthentication
+from juke_auth.services.tokens import auth_tokens_purge_expired
 from tests.factories_auth import PASSWORD, UserFactory, token_client
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
@@ -161,6 +164,41 @@ def test_expired_token_is_refused(api_client, settings):
     AuthToken.objects.filter(user=user).update(expiry="2000-01-01T00:00:00Z")
 
     assert client.get(ME).status_code == 401
+
+
+def test_token_authentication_is_one_query_however_many_tokens_the_user_has(db, django_assert_num_queries):
+    user = UserFactory()
+    for _ in range(5):
+        token_client(user)
+    AuthToken.objects.filter(user=user).update(expiry="2000-01-01T00:00:00Z")
+    _client, key = token_client(user)
+    request = APIRequestFactory().get(ME, HTTP_AUTHORIZATION=f"Token {key}")
+
+    with django_assert_num_queries(1):
+        authenticated_user, _token = JukeTokenAuthentication().authenticate(request)
+
+    assert authenticated_user == user
+    assert AuthToken.objects.filter(user=user).count() == 6  # expired ones are left to the purge task
+
+
+def test_the_purge_deletes_expired_tokens_only(db):
+    user = UserFactory()
+    token_client(user)
+    token_client(user)
+    oldest = AuthToken.objects.filter(user=user).order_by("created").first()
+    AuthToken.objects.filter(pk=oldest.pk).update(expiry="2000-01-01T00:00:00Z")
+
+    assert auth_tokens_purge_expired() == 1
+    assert AuthToken.objects.filter(user=user).count() == 1
+
+
+def test_a_key_with_the_right_prefix_and_a_wrong_secret_is_refused(db):
+    _client, key = token_client(UserFactory())
+    forged = key[:15] + ("0" if key[15] != "0" else "1") + key[16:]
+    request = APIRequestFactory().get(ME, HTTP_AUTHORIZATION=f"Token {forged}")
+
+    with pytest.raises(AuthenticationFailed):
+        JukeTokenAuthentication().authenticate(request)
 
 
 # --- logout ---

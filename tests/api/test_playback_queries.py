@@ -46,11 +46,6 @@ def test_with_token_authentication_the_state_adds_one_query_to_authentication(li
     assert len(sql) == len(authentication) + 1, sql
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="knox reads the token, then the user (2 queries); issue 13's one-query token authentication "
-    "(the auth change) makes this pass: then remove this mark",
-)
 def test_the_playback_state_request_is_at_most_two_queries(listener, django_assert_max_num_queries):
     client, _ = token_client(listener)
 

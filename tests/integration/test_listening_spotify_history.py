@@ -4,8 +4,10 @@ import time
 import uuid
 
 import pytest
+from rest_framework.test import APIClient
 from social_django.models import UserSocialAuth
 
+from juke_auth.services.spotify_credentials import spotify_credentials_read, spotify_credentials_write
 from listening.models import Like, LikeSource, Listen, ListenSource, SpotifyHistorySync
 from listening.services.spotify_history import spotify_history_sync
 from listening.tasks import spotify_history_sync_all_task
@@ -26,7 +28,8 @@ def linked_user(prefix="listener", **extra):
     }
     data.update(extra)
     data = {key: value for key, value in data.items() if value is not None}
-    UserSocialAuth.objects.create(user=user, provider="spotify", uid=spotify_id, extra_data=data)
+    account = UserSocialAuth.objects.create(user=user, provider="spotify", uid=spotify_id, extra_data={})
+    spotify_credentials_write(account=account, extra_data=data)  # as sign-in stores them: encrypted at rest
     return user, spotify_id
 
 
@@ -101,7 +104,8 @@ def test_an_expired_token_is_refreshed_and_stored():
 
     assert outcome.error == ""
     account = UserSocialAuth.objects.get(user=user)
-    assert account.extra_data["access_token"].startswith(f"stub-access-{spotify_id}.")
+    assert spotify_credentials_read(account=account)["access_token"].startswith(f"stub-access-{spotify_id}.")
+    assert account.extra_data["access_token"].startswith("fernet:")  # stored encrypted again
 
 
 def test_what_the_stub_player_plays_for_30_seconds_joins_the_spotify_history():
@@ -131,4 +135,18 @@ def test_linking_spotify_imports_the_history_at_once(settings):
 
     state = SpotifyHistorySync.objects.get(user=user)
     assert state.initial_import_at is not None
+    assert Listen.objects.filter(user=user, source=ListenSource.SPOTIFY).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_signing_in_with_spotify_imports_the_history_with_the_tokens_it_just_stored(settings):
+    settings.LISTENING_IMPORT_ON_SPOTIFY_LINK = True
+    client = APIClient()
+
+    response = client.post("/api/v1/auth/social-login/", {"access_token": "fresh-phone-token"}, format="json")
+
+    assert response.status_code == 200, response.content
+    user = UserSocialAuth.objects.get(provider="spotify", extra_data__isnull=False).user
+    state = SpotifyHistorySync.objects.get(user=user)
+    assert state.initial_import_at is not None, state.last_error
     assert Listen.objects.filter(user=user, source=ListenSource.SPOTIFY).exists()
