@@ -1,3 +1,4 @@
+from django.http import JsonResponse
 from django.urls import NoReverseMatch, reverse
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
@@ -80,3 +81,13 @@ class TaskStatusView(APIView):
     )
     def get(self, request, task_id):
         return Response(TaskStatusSerializer(task_status_get(task_id=str(task_id))).data)
+
+
+def not_found(request, exception=None):
+    """Django's 404 for a URL no route matches: JSON like every other answer, never an HTML page."""
+    return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
+
+
+def bad_request(request, exception=None):
+    """Django's 400 (e.g. a Host header not in ALLOWED_HOSTS, a broken multipart body): JSON, never HTML."""
+    return JsonResponse({"detail": "Bad request.", "code": "bad_request"}, status=400)
