@@ -8,11 +8,9 @@ from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
-    OpenApiResponse,
-    PolymorphicProxySerializer,
     extend_schema,
+    extend_schema_serializer,
     extend_schema_view,
-    inline_serializer,
 )
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -37,6 +35,7 @@ from catalog.serializers import (
 from catalog.services.external import external_detail, external_search
 from catalog.services.genres import featured_genres_get
 from catalog.services.tasks import genre_sync_enqueue
+from core.openapi import error_response
 
 TRUE_VALUES = {"true", "1", "yes", "on"}
 FALSE_VALUES = {"false", "0", "no", "off", ""}
@@ -77,39 +76,30 @@ def _params(*names: str, external: bool = True) -> list[OpenApiParameter]:
 
 
 def _list_responses(serializer_class, name: str):
-    paginated = inline_serializer(
-        f"Paginated{name}List",
-        {
-            "count": serializers.IntegerField(
-                help_text="Exact for small results; estimated above 100k rows (lists) or 1,000 matches (searches, filters)."
-            ),
-            "next": serializers.URLField(allow_null=True),
-            "previous": serializers.URLField(allow_null=True),
-            "results": serializer_class(many=True),
-        },
-    )
-    external = inline_serializer(
-        f"External{name}Page",
-        {
-            "href": serializers.URLField(),
-            "count": serializers.IntegerField(help_text="Spotify's total."),
-            "limit": serializers.IntegerField(),
-            "offset": serializers.IntegerField(),
-            "next": serializers.URLField(allow_null=True),
-            "previous": serializers.URLField(allow_null=True),
-            "results": serializer_class(many=True),
-        },
-    )
+    # One envelope for both: an external page is our page plus Spotify's href, limit and offset. (Two schemas
+    # under oneOf cannot work: an external page is also a valid internal one.)
+    fields = {
+        "count": serializers.IntegerField(
+            help_text="Exact for small results; estimated above 100k rows (lists) or 1,000 matches (searches, "
+            "filters). External: Spotify's total."
+        ),
+        "next": serializers.URLField(allow_null=True),
+        "previous": serializers.URLField(allow_null=True),
+        "results": serializer_class(many=True),
+        "href": serializers.URLField(required=False, help_text="External pages only."),
+        "limit": serializers.IntegerField(required=False, help_text="External pages only."),
+        "offset": serializers.IntegerField(required=False, help_text="External pages only."),
+    }
+    page = type(f"{name}ListOrExternalPage", (serializers.Serializer,), fields)
     return {
-        200: PolymorphicProxySerializer(
-            component_name=f"{name}ListOrExternalPage", serializers=[paginated, external], resource_type_field_name=None
+        200: extend_schema_serializer(many=False)(page),  # already a page: no pagination wrapped around it
+        400: error_response(
+            f'Bad parameter, or external=true without q: {{"detail": "{SearchQueryMissing.default_detail}"}}',
+            field_errors=True,
         ),
-        400: OpenApiResponse(
-            description=f'Bad parameter, or external=true without q: {{"detail": "{SearchQueryMissing.default_detail}"}}'
-        ),
-        401: OpenApiResponse(description="Not signed in."),
-        502: OpenApiResponse(description="Spotify answered with an error."),
-        503: OpenApiResponse(description="Spotify unavailable or rate limiting."),
+        401: error_response("Not signed in."),
+        502: error_response("Spotify answered with an error."),
+        503: error_response("Spotify unavailable or rate limiting."),
     }
 
 
@@ -202,10 +192,10 @@ def _catalog_schema(serializer_class, name: str, filters: tuple[str, ...], *, ex
             parameters=_params(external=external),
             responses={
                 200: serializer_class,
-                400: OpenApiResponse(description="Spotify cannot serve the request."),
-                404: OpenApiResponse(description="Unknown id (or unknown Spotify id with external=true)."),
-                502: OpenApiResponse(description="Spotify answered with an error."),
-                503: OpenApiResponse(description="Spotify unavailable."),
+                400: error_response("Spotify cannot serve the request.", field_errors=True),
+                404: error_response("Unknown id (or unknown Spotify id with external=true)."),
+                502: error_response("Spotify answered with an error."),
+                503: error_response("Spotify unavailable."),
             },
             description=(
                 "By integer id; with external=true the path holds a Spotify id, which is fetched and stored."
@@ -238,7 +228,7 @@ class GenreViewSet(CatalogViewSet):
 
     @extend_schema(
         request=None,
-        responses={202: TaskQueuedSerializer, 403: OpenApiResponse(description="Not an admin.")},
+        responses={202: TaskQueuedSerializer, 403: error_response("Not an admin.")},
         description="Admin only: queue the Spotify genre sync.",
     )
     @action(detail=False, methods=["post"], permission_classes=[IsAuthenticated, IsAdminUser])

@@ -1,3 +1,4 @@
+from django.http import JsonResponse
 from django.urls import NoReverseMatch, reverse
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
@@ -6,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.health import health_report
+from core.openapi import error_response
 from core.task_status import task_status_get
 
 API_ROOT_ENTRIES = {
@@ -70,6 +72,22 @@ class TaskStatusView(APIView):
 
     permission_classes = [IsAuthenticated, IsAdminUser]
 
-    @extend_schema(responses=TaskStatusSerializer)
+    @extend_schema(
+        responses={
+            200: TaskStatusSerializer,
+            401: error_response("Not signed in."),
+            403: error_response("Signed in, but not an administrator."),
+        }
+    )
     def get(self, request, task_id):
         return Response(TaskStatusSerializer(task_status_get(task_id=str(task_id))).data)
+
+
+def not_found(request, exception=None):
+    """Django's 404 for a URL no route matches: JSON like every other answer, never an HTML page."""
+    return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
+
+
+def bad_request(request, exception=None):
+    """Django's 400 (e.g. a Host header not in ALLOWED_HOSTS, a broken multipart body): JSON, never HTML."""
+    return JsonResponse({"detail": "Bad request.", "code": "bad_request"}, status=400)

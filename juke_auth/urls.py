@@ -48,7 +48,7 @@ urlpatterns = [
     path("music-profiles/search/", profiles.MusicProfileSearchView.as_view(), name="musicprofile-search"),
     path("music-profiles/globe/", profiles.MusicProfileGlobeView.as_view(), name="musicprofile-globe"),
     re_path(
-        r"^music-profiles/(?P<username>[\w.@+-]+)/$",
+        r"^music-profiles/(?P<username>[^/]+)/$",
         profiles.MusicProfileDetailView.as_view(),
         name="musicprofile-detail",
     ),

@@ -143,11 +143,13 @@ class ListensVisibilityView(APIView):
 
 
 class LikeListView(APIView):
+    pagination_class = JukePagination  # read by the schema generator, which then documents the page envelope
+
     @extend_schema(
         tags=["likes"], summary="Your likes, newest first", responses={200: io.LikeOutputSerializer(many=True)}
     )
     def get(self, request):
-        paginator = JukePagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(like_list(user=request.user), request, view=self)
         return paginator.get_paginated_response(io.LikeOutputSerializer(page, many=True).data)
 

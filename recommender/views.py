@@ -2,6 +2,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.openapi import error_response
 from recommender.serializers import (
     RecommendationMeQuerySerializer,
     RecommendationRequestSerializer,
@@ -11,6 +12,15 @@ from recommender.serializers import (
 from recommender.services.recommendations import recommendation_list, recommendation_list_for_user
 from recommender.services.similar import recommendation_list_similar
 
+_UNAVAILABLE = {
+    502: error_response("The recommender engine answered with something unusable."),
+    503: error_response("The recommender engine is down, hung or recovering (Retry-After): try again later."),
+}
+_BAD_REQUEST = error_response(
+    "Invalid parameters, or seeds that are unknown or resolve to nothing: field errors or `{detail, code}`.",
+    field_errors=True,
+)
+
 
 def _response(recommendations) -> Response:
     return Response(RecommendationResponseSerializer(recommendations).data)
@@ -19,7 +29,10 @@ def _response(recommendations) -> Response:
 class RecommendationListView(APIView):
     """Artists, albums and tracks like the given seeds (names, Juke URIs, profiles, users' taste, genres)."""
 
-    @extend_schema(request=RecommendationRequestSerializer, responses=RecommendationResponseSerializer)
+    @extend_schema(
+        request=RecommendationRequestSerializer,
+        responses={200: RecommendationResponseSerializer, 400: _BAD_REQUEST, **_UNAVAILABLE},
+    )
     def post(self, request):
         serializer = RecommendationRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -29,7 +42,10 @@ class RecommendationListView(APIView):
 class RecommendationMeView(APIView):
     """Recommendations from the signed-in user's taste: what they play and like, else their music profile."""
 
-    @extend_schema(parameters=[RecommendationMeQuerySerializer], responses=RecommendationResponseSerializer)
+    @extend_schema(
+        parameters=[RecommendationMeQuerySerializer],
+        responses={200: RecommendationResponseSerializer, 400: _BAD_REQUEST, **_UNAVAILABLE},
+    )
     def get(self, request):
         query = RecommendationMeQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -47,7 +63,15 @@ class RecommendationMeView(APIView):
 class _SimilarView(APIView):
     resource_type = ""
 
-    @extend_schema(parameters=[SimilarQuerySerializer], responses=RecommendationResponseSerializer)
+    @extend_schema(
+        parameters=[SimilarQuerySerializer],
+        responses={
+            200: RecommendationResponseSerializer,
+            400: _BAD_REQUEST,
+            404: error_response("No catalog item with this id or Spotify id."),
+            **_UNAVAILABLE,
+        },
+    )
     def get(self, request, identifier: str):
         query = SimilarQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)

@@ -236,7 +236,7 @@ REST_FRAMEWORK = {
     ],
     # List-item errors are keyed by index (an int), which DRF's renderer writes as a string key.
     "ORJSON_RENDERER_OPTIONS": (orjson.OPT_NON_STR_KEYS,),
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.openapi.JukeAutoSchema",
     "EXCEPTION_HANDLER": "core.exceptions.api_exception_handler",
     "DEFAULT_THROTTLE_RATES": {},
     "NUM_PROXIES": RUNTIME.NUM_PROXIES,

@@ -20,3 +20,7 @@ urlpatterns = [
     # ListenBrainz-compatible API, so existing scrobblers can submit listens to Juke.
     path("1/", include("listening.urls_listenbrainz")),
 ]
+
+# Django's own error pages (no route matched, a refused Host header) answer JSON, like the API.
+handler400 = "core.views.bad_request"
+handler404 = "core.views.not_found"

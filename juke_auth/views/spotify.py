@@ -19,6 +19,7 @@ from social_core.exceptions import AuthPolicyError, SocialAuthBaseException
 from social_django import views as social_views
 from social_django.utils import load_backend, load_strategy
 
+from core.openapi import error_response
 from juke_auth.authentication import JukeTokenAuthentication
 from juke_auth.errors import SpotifySignInFailed, SpotifyUnavailable
 from juke_auth.serializers import DetailSerializer, SocialLoginInputSerializer, SocialLoginOutputSerializer
@@ -92,6 +93,7 @@ SPOTIFY_FAILURE_RESPONSES = {
     503: inline_serializer(
         "SpotifyAuthUnavailable", {"detail": serializers.CharField(), "error": serializers.CharField()}
     ),
+    404: error_response('No such sign-in backend: "spotify" is the only one.'),
 }
 
 
@@ -102,7 +104,12 @@ class SpotifyLoginStartView(APIView):
     authentication_classes = [SessionAuthentication]
     permission_classes = [AllowAny]
 
-    @extend_schema(responses={302: OpenApiResponse(description="Redirect to accounts.spotify.com/authorize")})
+    @extend_schema(
+        responses={
+            **SPOTIFY_FAILURE_RESPONSES,
+            302: OpenApiResponse(description="Redirect to accounts.spotify.com/authorize"),
+        }
+    )
     def get(self, request, backend):
         _spotify_backend_or_404(backend)
         if spotify_stub_sign_in_refused():

@@ -6,10 +6,13 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import Http404, HttpResponse, HttpResponseRedirect
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from core.openapi import error_response
 
 STUB_AUTHORIZE_PAGE = """<!doctype html>
 <html><head><title>Stub Spotify sign-in</title></head>
@@ -40,7 +43,9 @@ class StubSpotifyAuthorizeView(APIView):
         ],
         responses={
             302: OpenApiResponse(description="Back to the callback with a stub code"),
-            200: OpenApiResponse(description="An HTML form asking for the listener name"),
+            (200, "text/html"): OpenApiResponse(OpenApiTypes.STR, description="A form asking for the listener name"),
+            400: error_response("A redirect_uri other than this backend's callback, no state, or a bad listener."),
+            404: error_response("Stub Spotify is off."),
         },
     )
     def get(self, request):

@@ -1,12 +1,13 @@
 """Users: others' public fields; one's own account (with e-mail and a token) at users/me/."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.authentication import get_authorization_header
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from core.openapi import error_response
 from juke_auth import selectors
 from juke_auth.authentication import JukeTokenAuthentication
 from juke_auth.serializers import UserOwnSerializer, UserPublicSerializer
@@ -20,6 +21,7 @@ def _presented_token_key(request) -> str | None:
     return None
 
 
+@extend_schema_view(retrieve=extend_schema(responses={200: UserPublicSerializer, 404: error_response("No such user.")}))
 class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Signed-in users see other users' public fields only; their own e-mail and token only at me/."""
 
