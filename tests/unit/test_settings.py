@@ -217,34 +217,30 @@ def test_production_settings_pass_the_deploy_check():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_base_settings_do_not_change_when_the_test_runner_is_loaded():
-    """Only settings/test.py may know it is a test run: production settings never look for pytest."""
-    code = "import pytest; " + PRINT_SETTINGS
+def _switches_with_broker_and_credentials(code: str, **env: str) -> dict:
+    """Run `code` with a broker and real Spotify credentials configured; return the JSON it printed last."""
     result = run_with_env(
         code,
         SQLITE_PATH=os.path.join(os.environ.get("TMPDIR", "/tmp"), "s.db"),
         CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
         SOCIAL_AUTH_SPOTIFY_KEY="key",
         SOCIAL_AUTH_SPOTIFY_SECRET="secret",
+        **env,
     )
     assert result.returncode == 0, result.stderr
-    values = json.loads(result.stdout.strip().splitlines()[-1])
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_base_settings_do_not_change_when_the_test_runner_is_loaded():
+    """Only settings/test.py may know it is a test run: production settings never look for pytest."""
+    values = _switches_with_broker_and_credentials("import pytest; " + PRINT_SETTINGS)
 
     assert values["eager"] is False
     assert values["stub"] is False
 
 
 def test_the_test_settings_stub_spotify_and_run_tasks_inline_whatever_the_environment():
-    result = run_with_env(
-        PRINT_SETTINGS,
-        DJANGO_SETTINGS_MODULE="settings.test",
-        SQLITE_PATH=os.path.join(os.environ.get("TMPDIR", "/tmp"), "s.db"),
-        CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
-        SOCIAL_AUTH_SPOTIFY_KEY="key",
-        SOCIAL_AUTH_SPOTIFY_SECRET="secret",
-    )
-    assert result.returncode == 0, result.stderr
-    values = json.loads(result.stdout.strip().splitlines()[-1])
+    values = _switches_with_broker_and_credentials(PRINT_SETTINGS, DJANGO_SETTINGS_MODULE="settings.test")
 
     assert values["eager"] is True
     assert values["stub"] is True
