@@ -14,8 +14,9 @@ Variants (every one through the functions production uses):
 - collaborative: implicit ALS (juke_ml.collaborative.factors_fit), user factor . item factor.
 - deployed hybrid: the vectors `retrain` stores (juke_ml.collaborative.space_fit: each artist's own factor
   blended by support with its content vector mapped into the factor space) and the taste
-  recommender.services.taste builds (CollaborativeSpace.fold_in of the user's artists with their training
-  confidences), ranked by cosine as the engine does.
+  recommender.services.taste builds (CollaborativeSpace.items_query, called as `fold_in`, of the user's artists
+  with their training confidences), ranked by cosine as the engine does; with CollaborativeConfig() and,
+  side by side, the previous configuration (shrinkage 5, item norms kept, ALS fold-in).
 - cold start: recall@10 over held-out artists with <= 2 training listeners only (hybrid vs collaborative).
 """
 
@@ -26,6 +27,7 @@ import csv
 import sys
 import time
 from collections import Counter, defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -115,6 +117,8 @@ def main() -> None:
     parser.add_argument("--factors", type=int, default=CollaborativeConfig.factors)
     parser.add_argument("--alpha", type=float, default=CollaborativeConfig.alpha)
     parser.add_argument("--regularization", type=float, default=CollaborativeConfig.regularization)
+    parser.add_argument("--norm-exponent", type=float, default=CollaborativeConfig.norm_exponent)
+    parser.add_argument("--query", choices=("mean", "fold_in"), default=CollaborativeConfig.query)
     args = parser.parse_args()
     if not (args.data / "user_artists.dat").exists():
         sys.exit(f"HetRec Last.fm 2K not found at {args.data}")
@@ -126,7 +130,12 @@ def main() -> None:
     user_row = {u: i for i, u in enumerate(users)}
     artist_col = {a: i for i, a in enumerate(artists)}
     config = CollaborativeConfig(
-        factors=args.factors, alpha=args.alpha, shrinkage=args.shrinkage, regularization=args.regularization
+        factors=args.factors,
+        alpha=args.alpha,
+        shrinkage=args.shrinkage,
+        regularization=args.regularization,
+        norm_exponent=args.norm_exponent,
+        query=args.query,
     )
     matrix = confidence_matrix(
         users=[user_row[u] for u, _, _ in train],
@@ -140,6 +149,8 @@ def main() -> None:
     fit_seconds = time.perf_counter() - started
     content = content_vectors(artists, artist_tags)
     space, deployed = space_fit(content=content, factors=factors, config=config)
+    previous = replace(config, shrinkage=5.0, norm_exponent=1.0, query="fold_in")
+    previous_space, previous_deployed = space_fit(content=content, factors=factors, config=previous)
     popularity = factors.support.astype(np.float64)
     cold = {artists[i] for i in np.flatnonzero(factors.support <= 2)}
 
@@ -156,11 +167,15 @@ def main() -> None:
         held_cols = {artist_col[a] for a in held}
         cold_cols = {artist_col[a] for a in cold}
         content_query = build_query_vector(seed_vectors=content[seen])
-        deployed_query = space.fold_in(deployed[seen], confidences)
+        deployed_query = space.items_query(deployed[seen], confidences)
+        previous_query = previous_space.items_query(previous_deployed[seen], confidences)
         ranked = {
             "popularity": top_k(popularity, seen),
             "content only (today's model)": top_k(content @ content_query, seen),
             "collaborative (ALS)": top_k(factors.item_factors @ factors.user_factors[row], seen),
+            "previous deployed hybrid (shrinkage 5, dot product, fold-in)": top_k(
+                previous_deployed @ previous_query, seen
+            ),
             "deployed hybrid": top_k(deployed @ deployed_query, seen),
         }
         for name, items in ranked.items():
@@ -169,6 +184,7 @@ def main() -> None:
                 results[name].append(value)
         cold_scores = {
             "collaborative (ALS)": factors.item_factors @ factors.user_factors[row],
+            "previous deployed hybrid (shrinkage 5, dot product, fold-in)": previous_deployed @ previous_query,
             "deployed hybrid": deployed @ deployed_query,
         }
         for name, scores in cold_scores.items():
