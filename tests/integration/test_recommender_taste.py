@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from catalog.models import Artist, Track
 from juke_auth.models import JukeUser, MusicProfile
+from juke_ml.collaborative import CollaborativeConfig
 from listening.models import Like, Listen
 from recommender.models import ArtistEmbedding, ItemFactor, TrackEmbedding
 from recommender.services.embeddings import embeddings_sync, model_get_active
@@ -60,6 +61,9 @@ def test_retrain_learns_collaborative_vectors_from_listens(listened):
     assert result.metrics["collaborative"]["deployed"] == "collaborative"
     assert result.metrics["collaborative"]["users"] == 10
     assert result.model.collaborative is not None
+    # What bench/taste_playlists.py measures is what the artifact deploys: the mean query, compressed norms.
+    stored = result.artifact.payload["collaborative"]
+    assert (stored["query"], stored["norm_exponent"]) == ("mean", CollaborativeConfig.norm_exponent)
     played = {track.id for track in listened["rock"][:28] + listened["edm"][:28]}
     assert set(ItemFactor.objects.filter(resource_type="track").values_list("item_id", flat=True)) == played
     # Track listens roll up to artists and albums.
