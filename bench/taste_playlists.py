@@ -84,6 +84,7 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser()
     parser.add_argument("--csv", type=Path, default=SHARED / "spotify_songs.csv")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--norm-exponent", type=float, default=CollaborativeConfig.norm_exponent)
     parser.add_argument("--grid", action="store_true", help="also every variant tried (about 2 more minutes)")
     return parser.parse_args()
 
@@ -238,7 +239,7 @@ def main() -> None:
         sys.exit(f"spotify_songs.csv not found at {args.csv}")
     print(machine_header())
     catalog = Catalog(args.csv, args.seed)
-    config = CollaborativeConfig()
+    config = CollaborativeConfig(norm_exponent=args.norm_exponent)
     matrix = catalog.matrix(config.alpha)
     started = time.perf_counter()
     factors = factors_fit(matrix, config)
@@ -250,8 +251,8 @@ def main() -> None:
     rows["previous deployed hybrid (shrinkage 5, dot product, ALS fold-in)"] = evaluate(
         catalog, deployed_scorer(catalog, content, factors, previous)
     )
-    rows["**deployed hybrid** (CollaborativeConfig(): mean query, norm exponent 0.15, shrinkage 2)"] = evaluate(
-        catalog, deployed_scorer(catalog, content, factors, config)
+    rows[f"**deployed hybrid** (mean query, norm exponent {config.norm_exponent}, shrinkage {config.shrinkage})"] = (
+        evaluate(catalog, deployed_scorer(catalog, content, factors, config))
     )
     print(
         f"{catalog.n_tracks} tracks, {catalog.n_train} training playlists, {len(catalog.queries)} held out "
