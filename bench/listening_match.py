@@ -1,11 +1,16 @@
-"""Re-matching unmatched listens by names (`listens_match_unmatched`): with and without an index on LOWER(name).
+"""Re-matching unmatched listens by names (`listens_match_unmatched`): commits, and an index on LOWER(name).
 
 Fills a database of its own (POSTGRES_NAME, default juke_lb_match_bench, created beforehand and migrated here)
 with the shared catalog (`import_catalog` of spotify_songs.csv, ~28k tracks) and N unmatched listens that name
 songs the way scrobblers do (names only, no Spotify id or ISRC): most name a catalog song, some with another
 case or extra spaces, the rest songs the catalog does not know. Song popularity is skewed (a Zipf-like draw).
 Then, per variant, every listen is unmatched again (`track_id = NULL`, VACUUM ANALYZE) and the real task runs:
-the time of the whole task, and of its name look-ups (`_tracks_by_names`) alone.
+the time of the whole task, and of its name look-ups (`_tracks_by_names`) alone. Variants:
+- "UPDATE per group, no index (before)": the task as it was: an UPDATE per matched group (each its own
+  commit), no name index; today's task with its store step swapped for the old one (`store_per_group`, the old
+  loop as it was); run once (it is the slow one);
+- "UPDATE per batch, no index" and "UPDATE per batch + LOWER(name) index (after)": today's task without and
+  with the catalog index of catalog/migrations/0004 (dropped and re-created here), `--repeat` times each.
 
     createdb -h 127.0.0.1 -U postgres juke_lb_match_bench
     POSTGRES_HOST=127.0.0.1 POSTGRES_USER=postgres .venv/bin/python bench/listening_match.py [--listens 100000]
@@ -48,6 +53,9 @@ INDEX = "catalog_track_name_lower"
 USERS = 200
 KNOWN_SHARE = 0.7  # listens naming a catalog song; the rest name songs the catalog does not have
 UNKNOWN_SONGS = 10_000
+OLD = "UPDATE per group, no index (before)"
+NO_INDEX = "UPDATE per batch, no index"
+INDEXED = "UPDATE per batch + LOWER(name) index (after)"
 
 
 def run_sql(sql: str) -> None:
@@ -128,10 +136,28 @@ def unmatch_all() -> None:
     run_sql("VACUUM ANALYZE listening_listen")
 
 
-def timed_run() -> tuple[float, float, int]:
-    """(task seconds, seconds in name look-ups, listens matched) of one listens_match_unmatched run."""
+def store_per_group(*, groups, matches) -> int:
+    """The task's store step before this change: one UPDATE per matched group, in autocommit."""
+    updated = 0
+    unmatched = Listen.objects.filter(track__isnull=True)
+    for (fingerprint, spotify_id, isrc, artist, track), track_id in zip(groups, matches, strict=True):
+        if track_id is not None:
+            updated += unmatched.filter(
+                fingerprint=fingerprint, spotify_id=spotify_id, isrc=isrc, artist_name=artist, track_name=track
+            ).update(track_id=track_id)
+    return updated
+
+
+def timed_run(*, per_group: bool) -> tuple[float, float, int, int]:
+    """(task s, s in name look-ups, listens matched, UPDATE statements) of one listens_match_unmatched run."""
     spent = [0.0]
+    updates = [0]
     original = matching._tracks_by_names
+    original_store = matching._matches_store
+
+    def count_updates(execute, sql, params, many, context):
+        updates[0] += sql.lstrip().upper().startswith("UPDATE")
+        return execute(sql, params, many, context)
 
     def timed_names(keys):
         started = time.perf_counter()
@@ -141,12 +167,16 @@ def timed_run() -> tuple[float, float, int]:
             spent[0] += time.perf_counter() - started
 
     matching._tracks_by_names = timed_names
+    if per_group:
+        matching._matches_store = store_per_group
     try:
-        started = time.perf_counter()
-        matched = matching.listens_match_unmatched()
-        return time.perf_counter() - started, spent[0], matched
+        with connection.execute_wrapper(count_updates):
+            started = time.perf_counter()
+            matched = matching.listens_match_unmatched()
+            return time.perf_counter() - started, spent[0], matched, updates[0]
     finally:
         matching._tracks_by_names = original
+        matching._matches_store = original_store
 
 
 def explain_names_query() -> str:
@@ -161,6 +191,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--listens", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--skip-old", action="store_true", help="leave out the slow commit-per-group run")
     args = parser.parse_args()
     print(machine_header(), flush=True)
     call_command("migrate", verbosity=0)
@@ -171,30 +202,43 @@ def main() -> None:
         f"{Listen.objects.count()} listens ({unmatched_groups} distinct songs), {Track.objects.count()} tracks",
         flush=True,
     )
-    results: dict[str, list[tuple[float, float, int]]] = {"no index": [], "LOWER(name) index": []}
-    for repeat in range(args.repeat):
-        order = ["no index", "LOWER(name) index"] if repeat % 2 == 0 else ["LOWER(name) index", "no index"]
-        for label in order:
-            set_index(present=label != "no index")
-            unmatch_all()
-            result = timed_run()
-            results[label].append(result)
-            print(f"run {repeat + 1} {label}: task {result[0]:.2f} s, names {result[1]:.2f} s, matched {result[2]}")
+    variants = {
+        OLD: {"per_group": True, "index": False},
+        NO_INDEX: {"per_group": False, "index": False},
+        INDEXED: {"per_group": False, "index": True},
+    }
+    runs = [OLD] + [
+        label
+        for repeat in range(args.repeat)
+        for label in ((NO_INDEX, INDEXED) if repeat % 2 == 0 else (INDEXED, NO_INDEX))
+    ]
+    if args.skip_old:
+        runs.remove(OLD)
+    results: dict[str, list[tuple[float, float, int, int]]] = {label: [] for label in variants}
+    for label in runs:
+        set_index(present=bool(variants[label]["index"]))
+        unmatch_all()
+        result = timed_run(per_group=bool(variants[label]["per_group"]))
+        results[label].append(result)
+        print(
+            f"{label}: task {result[0]:.2f} s, names {result[1]:.2f} s, matched {result[2]}, UPDATEs {result[3]}",
+            flush=True,
+        )
     for present in (False, True):
         set_index(present=present)
-        print(f"plan with index={present}: {explain_names_query()}")
-    before, after = results["no index"], results["LOWER(name) index"]
-    task_before, task_after = statistics.median(r[0] for r in before), statistics.median(r[0] for r in after)
-    names_before, names_after = statistics.median(r[1] for r in before), statistics.median(r[1] for r in after)
+        print(f"names query plan, index={present}: {explain_names_query()}")
+    set_index(present=True)  # leave the database as the migrations make it
+    baseline = statistics.median(r[0] for r in results[OLD]) if results[OLD] else None
     print(
-        f"\n| variant | task, before / after | task s (median of {args.repeat}) | name look-ups s | listens matched |"
+        "\n| variant | runs | task s (median) | before / this | name look-ups s (median) | UPDATEs | listens matched |"
     )
-    print("|---|---|---|---|---|")
-    print(f"| no index (before) | 1.0x | {task_before:.2f} | {names_before:.2f} | {before[0][2]} |")
-    print(
-        f"| LOWER(name) index (after) | {task_before / task_after:.1f}x | {task_after:.2f} | {names_after:.2f} | "
-        f"{after[0][2]} |"
-    )
+    print("|---|---|---|---|---|---|---|")
+    for label, rows in results.items():
+        if not rows:
+            continue
+        task, names = statistics.median(r[0] for r in rows), statistics.median(r[1] for r in rows)
+        ratio = f"{baseline / task:.1f}x" if baseline else "-"
+        print(f"| {label} | {len(rows)} | {task:.2f} | {ratio} | {names:.2f} | {rows[0][3]} | {rows[0][2]} |")
     print(machine_header(end=True))
 
 
