@@ -14,6 +14,13 @@ the time of the whole task, and of its name look-ups (`_tracks_by_names`) alone.
 
     createdb -h 127.0.0.1 -U postgres juke_lb_match_bench
     POSTGRES_HOST=127.0.0.1 POSTGRES_USER=postgres .venv/bin/python bench/listening_match.py [--listens 100000]
+
+A larger catalog (the shared one plus a synthetic 1M-row export), in a database of its own:
+
+    .venv/bin/python bench/catalog_make_synthetic.py --rows 1000000 --out bench/out/synthetic_1m.csv
+    createdb -h 127.0.0.1 -U postgres juke_lb_match_bench_1m
+    POSTGRES_NAME=juke_lb_match_bench_1m POSTGRES_HOST=127.0.0.1 POSTGRES_USER=postgres \
+        .venv/bin/python bench/listening_match.py --extra-catalog bench/out/synthetic_1m.csv
 """
 
 from __future__ import annotations
@@ -101,10 +108,12 @@ def scrobbled(name: str, rng: random.Random) -> str:
     return name
 
 
-def fill(listens: int) -> None:
+def fill(listens: int, extra_catalog: Path | None) -> None:
     started = time.perf_counter()
     if not Track.objects.exists():
         call_command("import_catalog", str(CATALOG_CSV), "--no-progress", verbosity=0)
+        if extra_catalog:
+            call_command("import_catalog", str(extra_catalog), "--no-progress", "--defer-search-indexes", verbosity=0)
     catalog = songs()
     unknown = [(f"Unsigned Band {n % 2000}", f"Demo Song {n}") for n in range(UNKNOWN_SONGS)]
     users = [JukeUser.objects.create(username=f"bench-match-{n}") for n in range(USERS)]
@@ -148,16 +157,23 @@ def store_per_group(*, groups, matches) -> int:
     return updated
 
 
-def timed_run(*, per_group: bool) -> tuple[float, float, int, int]:
-    """(task s, s in name look-ups, listens matched, UPDATE statements) of one listens_match_unmatched run."""
+def timed_run(*, per_group: bool) -> tuple[float, float, int, int, float]:
+    """(task s, s in name look-ups, listens matched, UPDATE statements, s in them) of one task run."""
     spent = [0.0]
     updates = [0]
+    updating = [0.0]
     original = matching._tracks_by_names
     original_store = matching._matches_store
 
     def count_updates(execute, sql, params, many, context):
-        updates[0] += sql.lstrip().upper().startswith("UPDATE")
-        return execute(sql, params, many, context)
+        if not sql.lstrip().upper().startswith("UPDATE"):
+            return execute(sql, params, many, context)
+        updates[0] += 1
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            updating[0] += time.perf_counter() - started
 
     def timed_names(keys):
         started = time.perf_counter()
@@ -173,7 +189,7 @@ def timed_run(*, per_group: bool) -> tuple[float, float, int, int]:
         with connection.execute_wrapper(count_updates):
             started = time.perf_counter()
             matched = matching.listens_match_unmatched()
-            return time.perf_counter() - started, spent[0], matched, updates[0]
+            return time.perf_counter() - started, spent[0], matched, updates[0], updating[0]
     finally:
         matching._tracks_by_names = original
         matching._matches_store = original_store
@@ -191,12 +207,17 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--listens", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--skip-old", action="store_true", help="leave out the slow commit-per-group run")
+    parser.add_argument("--skip-old", action="store_true", help="leave out the slow UPDATE-per-group run")
+    parser.add_argument(
+        "--extra-catalog",
+        type=Path,
+        help="also import this CSV (e.g. bench/out/synthetic_1m.csv from catalog_make_synthetic.py): a larger catalog",
+    )
     args = parser.parse_args()
     print(machine_header(), flush=True)
     call_command("migrate", verbosity=0)
     if not Listen.objects.exists():
-        fill(args.listens)
+        fill(args.listens, args.extra_catalog)
     unmatched_groups = Listen.objects.values("fingerprint").distinct().count()
     print(
         f"{Listen.objects.count()} listens ({unmatched_groups} distinct songs), {Track.objects.count()} tracks",
@@ -214,14 +235,15 @@ def main() -> None:
     ]
     if args.skip_old:
         runs.remove(OLD)
-    results: dict[str, list[tuple[float, float, int, int]]] = {label: [] for label in variants}
+    results: dict[str, list[tuple[float, float, int, int, float]]] = {label: [] for label in variants}
     for label in runs:
         set_index(present=bool(variants[label]["index"]))
         unmatch_all()
         result = timed_run(per_group=bool(variants[label]["per_group"]))
         results[label].append(result)
         print(
-            f"{label}: task {result[0]:.2f} s, names {result[1]:.2f} s, matched {result[2]}, UPDATEs {result[3]}",
+            f"{label}: task {result[0]:.2f} s, names {result[1]:.2f} s, matched {result[2]}, "
+            f"UPDATEs {result[3]} in {result[4]:.2f} s",
             flush=True,
         )
     for present in (False, True):
@@ -230,15 +252,18 @@ def main() -> None:
     set_index(present=True)  # leave the database as the migrations make it
     baseline = statistics.median(r[0] for r in results[OLD]) if results[OLD] else None
     print(
-        "\n| variant | runs | task s (median) | before / this | name look-ups s (median) | UPDATEs | listens matched |"
+        "\n| variant | runs | task s (median) | before / this | name look-ups s | UPDATEs | UPDATE s | listens matched |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     for label, rows in results.items():
         if not rows:
             continue
         task, names = statistics.median(r[0] for r in rows), statistics.median(r[1] for r in rows)
+        writing = statistics.median(r[4] for r in rows)
         ratio = f"{baseline / task:.1f}x" if baseline else "-"
-        print(f"| {label} | {len(rows)} | {task:.2f} | {ratio} | {names:.2f} | {rows[0][3]} | {rows[0][2]} |")
+        print(
+            f"| {label} | {len(rows)} | {task:.2f} | {ratio} | {names:.2f} | {rows[0][3]} | {writing:.2f} | {rows[0][2]} |"
+        )
     print(machine_header(end=True))
 
 

@@ -125,7 +125,7 @@ def _matches_store(*, groups: Sequence[tuple[str, str, str, str, str]], matches:
 
     A group without Spotify id or ISRC (what scrobblers send) is matched by its names alone, so all such groups
     of one fingerprint find the same track: a whole batch of them is one UPDATE (a CASE on the fingerprint),
-    where an UPDATE per group cost ~20k statements for 100k listens (bench/listening_match.py). Groups with ids
+    where an UPDATE per group took 37,364 statements for 100k listens (bench/listening_match.py). Groups with ids
     (rare among unmatched listens) keep an UPDATE each.
     """
     unmatched = Listen.objects.filter(track__isnull=True)
