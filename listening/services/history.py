@@ -26,9 +26,9 @@ def listen_delete(*, user: JukeUser, listen_id: int) -> None:
 def listen_delete_by_msid(*, user: JukeUser, listened_at: datetime, recording_msid: uuid.UUID) -> int:
     """Delete the user's listen of this recording MSID that started at `listened_at`; returns 0 or 1.
 
-    ListenBrainz names a listen by (user, listened_at, recording_msid). The unique key (user, listened_at,
-    fingerprint) finds the user's listens of that second in one index probe; the MSID (derived from the
-    fingerprint) picks the one.
+    ListenBrainz names a listen by (user, listened_at, recording_msid): one index probe on (user, listened_at)
+    finds the user's listens of that second, and the MSID (derived from the fingerprint, which is unique per
+    user and second) picks the one.
     """
     candidates = Listen.objects.filter(user=user, listened_at=listened_at).values_list("id", "fingerprint")
     ids = [pk for pk, fingerprint in candidates if recording_msid_for(fingerprint) == recording_msid]
