@@ -4,9 +4,20 @@ A listen keeps the names exactly as submitted (a scrobbler knows names, not our 
 catalog track once one matches; unmatched listens are kept and matched later, never dropped.
 """
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+
+# recording_msid = uuid5(this namespace, fingerprint): the ListenBrainz-style id of what was played (the
+# normalised names), stable across re-imports and sources; with the user and listened_at it names one listen.
+MSID_NAMESPACE = uuid.UUID("0b8c4f1e-7d0a-4f4b-9d68-2c7e1f5a9a31")
+
+
+def recording_msid_for(fingerprint: str) -> uuid.UUID:
+    """The recording MSID of a listen fingerprint (see MSID_NAMESPACE)."""
+    return uuid.uuid5(MSID_NAMESPACE, fingerprint)
 
 
 class ListenSource(models.TextChoices):
@@ -54,6 +65,10 @@ class Listen(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} played {self.artist_name} - {self.track_name} at {self.listened_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def recording_msid(self) -> uuid.UUID:
+        return recording_msid_for(self.fingerprint)
 
 
 class LikeSource(models.TextChoices):
@@ -113,6 +128,18 @@ class SpotifyHistorySync(models.Model):
 
     def __str__(self) -> str:
         return f"Spotify history of {self.user_id}"
+
+
+class LatestImport(models.Model):
+    """Per user: the newest listen an importer says it has sent (ListenBrainz's `latest-import`), so it resumes there."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="latest_import"
+    )
+    latest_import = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.user_id} imported up to {self.latest_import:%Y-%m-%d %H:%M}"
 
 
 class ArtistPlayCount(models.Model):

@@ -15,7 +15,7 @@ from django.utils import timezone
 from catalog.models import Album, Artist, Genre, Track
 from juke_auth.models import JukeUser, MusicProfile
 from listening.errors import ListenerNotFound, ListensPrivate
-from listening.models import Like, Listen
+from listening.models import LatestImport, Like, Listen
 
 STATS_RANGES = {"week": timedelta(days=7), "month": timedelta(days=30), "year": timedelta(days=365), "all_time": None}
 STATS_TOP_COUNT = 10
@@ -68,6 +68,16 @@ def listen_list(
         oldest_first = listens.order_by("listened_at", "id")[:limit]
         return list(reversed(oldest_first))
     return list(listens.order_by("-listened_at", "-id")[:limit])
+
+
+def listen_count(*, user: JukeUser) -> int:
+    """How many listens the user has (an index-only count over the user's slice of the unique key)."""
+    return Listen.objects.filter(user=user).count()
+
+
+def latest_import_get(*, user: JukeUser) -> datetime | None:
+    """The newest listen time an importer recorded for the user (ListenBrainz's latest-import), if any."""
+    return LatestImport.objects.filter(user=user).values_list("latest_import", flat=True).first()
 
 
 def listen_latest_time(*, user: JukeUser) -> datetime | None:

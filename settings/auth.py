@@ -140,3 +140,18 @@ AUTH_THROTTLE_RATES = {
     "auth-password-reset": _throttle_rate("AUTH_THROTTLE_PASSWORD_RESET", "5/hour"),
     "auth-social-login": _throttle_rate("AUTH_THROTTLE_SOCIAL_LOGIN", "20/min"),
 }
+
+
+def _window_rate(name: str, default: str) -> str:
+    """N requests per window of M seconds, "N/Ms" (ListenBrainz states its limits per 10 s window)."""
+    rate = env_str(name, default)
+    if not re.fullmatch(r"\d+/[1-9]\d*s", rate):
+        raise ImproperlyConfigured(f"{name} must be a rate like 50/10s (requests per window of seconds), got {rate!r}.")
+    return rate
+
+
+# The ListenBrainz API under /1/: ListenBrainz's own limits, per valid token or else per address.
+LISTENBRAINZ_THROTTLE_RATES = {
+    "token": _window_rate("LISTENBRAINZ_THROTTLE_TOKEN", "50/10s"),
+    "address": _window_rate("LISTENBRAINZ_THROTTLE_ADDRESS", "30/10s"),
+}

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
+
+from django.db import transaction
+
 from juke_auth.models import JukeUser, MusicProfile
 from listening.errors import ListenNotFound, ListensDeleteNotConfirmed
-from listening.models import Listen
+from listening.models import LatestImport, Listen, recording_msid_for
 from listening.selectors import listen_stats_invalidate
 
 DELETE_ALL_CONFIRMATION = "all"
@@ -16,6 +21,37 @@ def listen_delete(*, user: JukeUser, listen_id: int) -> None:
     if not deleted:
         raise ListenNotFound()
     listen_stats_invalidate(user_id=user.pk)
+
+
+def listen_delete_by_msid(*, user: JukeUser, listened_at: datetime, recording_msid: uuid.UUID) -> int:
+    """Delete the user's listen of this recording MSID that started at `listened_at`; returns 0 or 1.
+
+    ListenBrainz names a listen by (user, listened_at, recording_msid): one index probe on (user, listened_at)
+    finds the user's listens of that second, and the MSID (derived from the fingerprint, which is unique per
+    user and second) picks the one.
+    """
+    candidates = Listen.objects.filter(user=user, listened_at=listened_at).values_list("id", "fingerprint")
+    ids = [pk for pk, fingerprint in candidates if recording_msid_for(fingerprint) == recording_msid]
+    if not ids:
+        return 0
+    deleted, _ = Listen.objects.filter(user=user, pk__in=ids).delete()
+    listen_stats_invalidate(user_id=user.pk)
+    return deleted
+
+
+def latest_import_raise(*, user: JukeUser, latest_import: datetime) -> datetime:
+    """Record that the user's importer has sent listens up to `latest_import`; never moves it back.
+
+    Returns the stored time (the later of the old and the new one).
+    """
+    with transaction.atomic():
+        mark, created = LatestImport.objects.select_for_update().get_or_create(
+            user=user, defaults={"latest_import": latest_import}
+        )
+        if not created and latest_import > mark.latest_import:
+            LatestImport.objects.filter(pk=mark.pk).update(latest_import=latest_import)
+            mark.latest_import = latest_import
+    return mark.latest_import
 
 
 def listens_delete_all(*, user: JukeUser, confirm: str | None) -> int:

@@ -9,7 +9,8 @@ from liblistenbrainz.errors import InvalidAuthTokenException, ListenBrainzAPIExc
 from listening.models import Listen, ListenSource
 from tests.factories_auth import MusicProfileFactory, UserFactory, token_client
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Rate-limit counters live in the cache: every test starts with fresh ones.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_cache")]
 
 
 @pytest.fixture
@@ -106,3 +107,36 @@ def test_another_users_private_listens_are_refused_and_public_ones_readable(clie
         client.get_listens(username=private.username)
     assert error.value.status_code == 403
     assert client.get_listens(username=public.username) == []
+
+
+def test_client_deletes_a_listen_it_read_back_and_counts_what_is_left(client, listener):
+    user, _ = listener
+    start = int(time.time()) - 3_000
+    client.submit_multiple_listens(
+        [
+            liblistenbrainz.Listen(track_name=f"Song {n}", artist_name="Band", listened_at=start + n * 300)
+            for n in range(3)
+        ]
+    )
+    assert client.get_user_listen_count(user.username) == 3
+    [newest, *_] = client.get_listens(username=user.username)
+    assert newest.recording_msid
+
+    assert client.delete_listen(newest) == {"status": "ok"}
+
+    assert client.get_user_listen_count(user.username) == 2
+    assert [listen.track_name for listen in client.get_listens(username=user.username)] == ["Song 1", "Song 0"]
+
+
+def test_client_paces_itself_from_the_rate_limit_headers(client, listener, settings):
+    user, _ = listener
+    settings.LISTENBRAINZ_THROTTLE_RATES = {"token": "3/2s", "address": "3/2s"}
+
+    started = time.monotonic()
+    counts = [client.get_user_listen_count(user.username) for _ in range(4)]
+
+    # The third request spent the window (X-RateLimit-Remaining 0); the client waited for X-RateLimit-Reset-In
+    # instead of collecting a 429.
+    assert counts == [0, 0, 0, 0]
+    assert client.remaining_requests is not None
+    assert time.monotonic() - started >= 1

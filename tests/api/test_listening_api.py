@@ -12,7 +12,8 @@ from listening.services.ingest import ListenInput, listens_ingest
 from tests.factories_auth import UserFactory, token_client
 from tests.factories_catalog import AlbumFactory, ArtistFactory, GenreFactory, TrackFactory
 
-pytestmark = pytest.mark.django_db
+# The /1/ tests count against the ListenBrainz rate limits, kept in the cache: every test starts afresh.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
 
 
 @pytest.fixture

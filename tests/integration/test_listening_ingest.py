@@ -134,3 +134,28 @@ def test_matching_in_small_batches_still_reaches_every_group_of_a_song():
         track.pk,
         None,
     ]
+
+
+def test_rematching_points_each_song_at_its_own_track_whatever_the_spelling_or_ids():
+    user, other = UserFactory(), UserFactory()
+    band = ArtistFactory(name="Band")
+    first = TrackFactory(name="First Song", artists=[band])
+    second = TrackFactory(name="Second Song", artists=[band])
+    by_id = TrackFactory(spotify_id="4uLU6hMCjMI75M1A2tKUQC", name="Remix", artists=[ArtistFactory(name="DJ")])
+    listens = [
+        listen(0, artist_name="Band", track_name="First Song"),
+        listen(1, artist_name="BAND", track_name="first song!"),  # another spelling: the same fingerprint
+        listen(2, artist_name="Band", track_name="Second Song"),
+        # Same names as the first song, but a Spotify id names another track: the id decides.
+        listen(3, artist_name="Band", track_name="First Song", spotify_id=by_id.spotify_id),
+        listen(4, artist_name="Nobody", track_name="Unknown"),
+    ]
+    listens_ingest(user=user, listens=listens, source=ListenSource.IMPORT)
+    listens_ingest(user=other, listens=listens[:1], source=ListenSource.IMPORT)
+    Listen.objects.update(track=None)
+
+    assert listens_match_unmatched() == 5
+
+    mine = Listen.objects.filter(user=user).order_by("listened_at").values_list("track_id", flat=True)
+    assert list(mine) == [first.pk, first.pk, second.pk, by_id.pk, None]
+    assert Listen.objects.get(user=other).track_id == first.pk
