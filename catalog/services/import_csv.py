@@ -21,20 +21,24 @@ from typing import Any, BinaryIO
 from django.db import connection, transaction
 from django.utils import timezone
 
+from catalog.dialects import dialect_for
 from catalog.errors import CatalogImportError
 from catalog.models import Album, Artist, Genre, Track, TrackAudioFeatures
 from catalog.selectors import catalog_tables_missing
 from catalog.services.csv_rows import (
     FEATURE_FIELDS,
     ParsedRow,
+    album_spotify_data,
     csv_file_check,
     csv_layout,
     features_warning,
     not_utf8_error,
     parse_row,
     synthetic_artist_id,
+    track_spotify_data,
 )
 from catalog.services.ingest import genres_ensure, links_insert, rows_fetch, rows_upsert
+from catalog.services.read_ahead import read_ahead
 
 BATCH_ROWS = 5000
 ALL_FEATURES = [*FEATURE_FIELDS, "time_signature"]
@@ -116,9 +120,10 @@ class CatalogCsvImporter:
             warning = features_warning(path=path, header=header)
             if warning:
                 self.summary.warnings.append(warning)
-            for batch in self._batches(reader, layout):
+            # The next batch is parsed (in a thread) while this one is written.
+            for batch, rows_read, bytes_read in read_ahead(self._batches(reader, layout)):
                 self._write(batch)
-                self.on_progress(self.summary.rows, self.bytes_read)
+                self.on_progress(rows_read, bytes_read)
         return self.summary
 
     def _text_lines(self, handle: BinaryIO, path: Path) -> Iterator[str]:
@@ -130,7 +135,8 @@ class CatalogCsvImporter:
             except UnicodeDecodeError as exc:
                 raise not_utf8_error(path, number, exc) from None
 
-    def _batches(self, reader: csv.DictReader, layout: str) -> Iterator[list[ParsedRow]]:
+    def _batches(self, reader: csv.DictReader, layout: str) -> Iterator[tuple[list[ParsedRow], int, int]]:
+        """Batches of parsed rows, each with the rows and bytes read so far (for the progress report)."""
         batch: list[ParsedRow] = []
         while True:
             try:
@@ -145,10 +151,10 @@ class CatalogCsvImporter:
             if parsed is not None:
                 batch.append(parsed)
             if len(batch) >= self.batch_rows:
-                yield batch
+                yield batch, self.summary.rows, self.bytes_read
                 batch = []
         if batch:
-            yield batch
+            yield batch, self.summary.rows, self.bytes_read
 
     def _parse(self, row: dict, layout: str, line: int) -> ParsedRow | None:
         if None in row:  # more fields than the header
@@ -167,6 +173,7 @@ class CatalogCsvImporter:
 
     @transaction.atomic
     def _write(self, rows: list[ParsedRow]) -> None:
+        dialect_for().bulk_transaction_begin()
         self._write_genres(rows)
         self._write_artists(rows)
         self._write_artist_genres(rows)
@@ -251,7 +258,7 @@ class CatalogCsvImporter:
             else:
                 self.summary.albums_updated += 1
             write.append(
-                (spotify_id, row.album_name, row.release_date, row.release_precision, _album_spotify_data(spotify_id),
+                (spotify_id, row.album_name, row.release_date, row.release_precision, album_spotify_data(spotify_id),
                  {}, [], Album.AlbumType.ALBUM, 0, now, now)
             )  # fmt: skip
         if write:
@@ -331,7 +338,7 @@ class CatalogCsvImporter:
             else:
                 plan.write.append(
                     (spotify_id, row.track_name, album_pk, row.duration_ms, explicit, row.popularity,
-                     _track_spotify_data(spotify_id), {}, [], 1, 1, now, now)
+                     track_spotify_data(spotify_id), {}, [], 1, 1, now, now)
                 )  # fmt: skip
         return plan
 
@@ -376,16 +383,6 @@ class CatalogCsvImporter:
             returning=False,
         )
         self.summary.features_written += len(rows)
-
-
-def _album_spotify_data(spotify_id: str) -> dict:
-    if spotify_id.startswith("csv-"):
-        return {}
-    return {"type": "album", "uri": f"spotify:album:{spotify_id}", "images": []}
-
-
-def _track_spotify_data(spotify_id: str) -> dict:
-    return {"id": spotify_id, "type": "track", "uri": f"spotify:track:{spotify_id}", "preview_url": ""}
 
 
 def catalog_import_csv(
