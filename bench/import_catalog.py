@@ -62,7 +62,7 @@ def compare(args) -> None:
     for repeat in range(args.repeats):
         for label, root in (("old", args.old_root), ("new", ROOT)):
             env = fresh_db(f"{args.db_prefix}_{label}", root=root)
-            seconds, summary = timed_import(env, args.file, *args.extra, root=root)
+            seconds, summary = timed_import(env, args.file.resolve(), *args.extra, root=root)
             rows, tracks = numbers(summary)
             results[label].append((seconds, rows, tracks))
             load = ", ".join(f"{value:.2f}" for value in os.getloadavg())

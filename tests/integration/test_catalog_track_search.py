@@ -88,3 +88,19 @@ def test_a_re_import_with_changed_names_renames_in_the_search_table(tmp_path):
     assert summary.tracks_updated == 1
     assert _found("zyzzyx") == ["Zyzzyx Tune"]
     assert _search_rows()[track.pk] == "ZYZZYX TUNE"
+
+
+def _index_definitions() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE tablename LIKE 'catalog_%%'")
+        return {definition for (definition,) in cursor.fetchall()}
+
+
+def test_an_import_with_deferred_indexes_ends_with_exactly_the_indexes_migrate_made():
+    before = _index_definitions()
+
+    call_command("import_catalog", str(SAMPLE), "--no-progress", "--defer-indexes", stdout=io.StringIO())
+
+    assert _index_definitions() == before
+    assert any("_like" in definition for definition in before)
+    assert any("gin_trgm_ops" in definition for definition in before)
