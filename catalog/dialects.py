@@ -234,7 +234,7 @@ class PostgresDialect(PortableDialect):
         return True
 
     def secondary_indexes_drop(self, models: Sequence[type[models.Model]]) -> None:
-        # Each index costs a random insert per row during a load; one sorted build at the end is far cheaper.
+        # Each index costs a random insert per row during a load; a bulk load rebuilds them once, sorted, instead.
         tables = [model._meta.db_table for model in models]
         with self.connection.cursor() as cursor:
             cursor.execute(

@@ -6,8 +6,11 @@ in step with catalog_track (migration 0004); its trigram index is dropped and re
 Keeping a GIN trigram index up to date row by row roughly doubles the time of a large import, so
 `import_catalog --defer-indexes` drops them first and rebuilds them once at the end (searches and
 filters are slower in between). It does the same with the other non-unique indexes (foreign keys, names,
-`_like`): a sorted build at the end costs less than a random insert per row into each. Primary keys and
-unique indexes stay (the upserts need them). Re-running the command with the flag restores missing ones.
+`_like`): one sorted build at the end instead of a random insert per row into each (measured together with
+the other import changes only: bench/RESULTS.md, "Search table and import at 1M"). Primary keys and
+unique indexes stay (the upserts need them). What is rebuilt is what migrations made (Django's index statements
+for the models, and the trigram indexes): an index added by hand to these tables would not come back.
+Re-running the command with the flag restores missing ones.
 """
 
 from catalog.dialects import dialect_for

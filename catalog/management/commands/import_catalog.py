@@ -30,7 +30,7 @@ class Command(BaseCommand):
             dest="defer_indexes",
             action="store_true",
             help="PostgreSQL: drop the trigram name indexes and the other non-unique indexes during the import "
-            "and rebuild them at the end (much faster for large files; searches and filters are slow meanwhile).",
+            "and rebuild them once at the end (for large files; searches and filters are slow meanwhile).",
         )
 
     def handle(
