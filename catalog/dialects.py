@@ -106,12 +106,6 @@ class PortableDialect:
         """Create the name-search indexes if missing; returns whether this database has them."""
         return False
 
-    def secondary_indexes_drop(self, models: Sequence[type[models.Model]]) -> None:
-        """Drop the models' non-unique indexes before a bulk load (primary keys and unique ones stay)."""
-
-    def secondary_indexes_create(self, models: Sequence[type[models.Model]]) -> None:
-        """Create the models' missing field and Meta indexes (as `migrate` would), e.g. after a bulk load."""
-
     def tables_analyze(self) -> None:
         """Refresh the planner's statistics after a bulk load."""
 
@@ -232,35 +226,6 @@ class PostgresDialect(PortableDialect):
                 )
             cursor.execute("RESET maintenance_work_mem")
         return True
-
-    def secondary_indexes_drop(self, models: Sequence[type[models.Model]]) -> None:
-        # Each index costs a random insert per row during a load; a bulk load rebuilds them once, sorted, instead.
-        tables = [model._meta.db_table for model in models]
-        with self.connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT index.relname FROM pg_index JOIN pg_class index ON index.oid = pg_index.indexrelid "
-                "WHERE pg_index.indrelid = ANY(%s::regclass[]) AND NOT indisunique AND NOT indisprimary",
-                [tables],
-            )
-            for (name,) in cursor.fetchall():
-                cursor.execute(f'DROP INDEX IF EXISTS "{name}"')
-
-    def secondary_indexes_create(self, models: Sequence[type[models.Model]]) -> None:
-        with self.connection.cursor() as cursor:
-            if self.connection.in_atomic_block:  # deferred FK checks pending here would block CREATE INDEX
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()")
-            existing = {name for (name,) in cursor.fetchall()}
-            cursor.execute("SELECT set_config('maintenance_work_mem', '256MB', %s)", [self.connection.in_atomic_block])
-        # Django's own index statements for the models (field, foreign key, `_like` and Meta indexes), so the
-        # rebuilt indexes are the ones migrate made, under the same names.
-        with self.connection.schema_editor() as editor:
-            for model in models:
-                for statement in editor._model_indexes_sql(model):
-                    if str(statement.parts["name"]).strip('"') not in existing:
-                        editor.execute(statement)
-        with self.connection.cursor() as cursor:
-            cursor.execute("RESET maintenance_work_mem")
 
     def _table_exists(self, table: str) -> bool:
         with self.connection.cursor() as cursor:

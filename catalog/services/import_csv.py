@@ -38,7 +38,6 @@ from catalog.services.csv_rows import (
     track_spotify_data,
 )
 from catalog.services.ingest import genres_ensure, links_insert, rows_fetch, rows_upsert
-from catalog.services.read_ahead import read_ahead
 
 BATCH_ROWS = 5000
 ALL_FEATURES = [*FEATURE_FIELDS, "time_signature"]
@@ -120,10 +119,9 @@ class CatalogCsvImporter:
             warning = features_warning(path=path, header=header)
             if warning:
                 self.summary.warnings.append(warning)
-            # The next batch is parsed (in a thread) while this one is written.
-            for batch, rows_read, bytes_read in read_ahead(self._batches(reader, layout)):
+            for batch in self._batches(reader, layout):
                 self._write(batch)
-                self.on_progress(rows_read, bytes_read)
+                self.on_progress(self.summary.rows, self.bytes_read)
         return self.summary
 
     def _text_lines(self, handle: BinaryIO, path: Path) -> Iterator[str]:
@@ -135,8 +133,7 @@ class CatalogCsvImporter:
             except UnicodeDecodeError as exc:
                 raise not_utf8_error(path, number, exc) from None
 
-    def _batches(self, reader: csv.DictReader, layout: str) -> Iterator[tuple[list[ParsedRow], int, int]]:
-        """Batches of parsed rows, each with the rows and bytes read so far (for the progress report)."""
+    def _batches(self, reader: csv.DictReader, layout: str) -> Iterator[list[ParsedRow]]:
         batch: list[ParsedRow] = []
         while True:
             try:
@@ -151,10 +148,10 @@ class CatalogCsvImporter:
             if parsed is not None:
                 batch.append(parsed)
             if len(batch) >= self.batch_rows:
-                yield batch, self.summary.rows, self.bytes_read
+                yield batch
                 batch = []
         if batch:
-            yield batch, self.summary.rows, self.bytes_read
+            yield batch
 
     def _parse(self, row: dict, layout: str, line: int) -> ParsedRow | None:
         if None in row:  # more fields than the header

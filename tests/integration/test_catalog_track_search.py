@@ -96,11 +96,10 @@ def _index_definitions() -> set[str]:
         return {definition for (definition,) in cursor.fetchall()}
 
 
-def test_an_import_with_deferred_indexes_ends_with_exactly_the_indexes_migrate_made():
+def test_an_import_with_deferred_search_indexes_ends_with_exactly_the_indexes_migrate_made():
     before = _index_definitions()
 
-    call_command("import_catalog", str(SAMPLE), "--no-progress", "--defer-indexes", stdout=io.StringIO())
+    call_command("import_catalog", str(SAMPLE), "--no-progress", "--defer-search-indexes", stdout=io.StringIO())
 
     assert _index_definitions() == before
-    assert any("_like" in definition for definition in before)
-    assert any("gin_trgm_ops" in definition for definition in before)
+    assert "catalog_track_search_name_trgm" in str(before)
