@@ -7,6 +7,7 @@ from collections.abc import Callable
 from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 
+from catalog.dialects import dialect_for
 from catalog.models import Album, Artist, CatalogItem, Genre, Track, TrackAudioFeatures
 
 
@@ -17,9 +18,9 @@ def _id_or_spotify_id(value: str) -> Q:
 
 
 def _named(queryset: QuerySet, search: str | None) -> QuerySet:
-    # icontains compiles to UPPER(name::text) LIKE UPPER('%..%') on PostgreSQL: the trigram index's expression.
+    # A case-insensitive substring match; on PostgreSQL a trigram index serves it (tracks: their search table).
     search = (search or "").strip()
-    return queryset.filter(name__icontains=search) if search else queryset
+    return dialect_for(queryset.db).name_search(queryset, search) if search else queryset
 
 
 def genre_list(*, search: str | None = None) -> QuerySet[Genre]:

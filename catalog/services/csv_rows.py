@@ -56,6 +56,18 @@ def synthetic_album_id(album_name: str, artist_name: str) -> str:
     return "csv-album-" + hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()[:20]
 
 
+def album_spotify_data(spotify_id: str) -> dict:
+    """The stored spotify_data of an imported album (none for a synthetic id)."""
+    if spotify_id.startswith("csv-"):
+        return {}
+    return {"type": "album", "uri": f"spotify:album:{spotify_id}", "images": []}
+
+
+def track_spotify_data(spotify_id: str) -> dict:
+    """The stored spotify_data of an imported track."""
+    return {"id": spotify_id, "type": "track", "uri": f"spotify:track:{spotify_id}", "preview_url": ""}
+
+
 @dataclass
 class ParsedRow:
     line: int

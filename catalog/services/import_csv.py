@@ -21,18 +21,21 @@ from typing import Any, BinaryIO
 from django.db import connection, transaction
 from django.utils import timezone
 
+from catalog.dialects import dialect_for
 from catalog.errors import CatalogImportError
 from catalog.models import Album, Artist, Genre, Track, TrackAudioFeatures
 from catalog.selectors import catalog_tables_missing
 from catalog.services.csv_rows import (
     FEATURE_FIELDS,
     ParsedRow,
+    album_spotify_data,
     csv_file_check,
     csv_layout,
     features_warning,
     not_utf8_error,
     parse_row,
     synthetic_artist_id,
+    track_spotify_data,
 )
 from catalog.services.ingest import genres_ensure, links_insert, rows_fetch, rows_upsert
 
@@ -167,6 +170,7 @@ class CatalogCsvImporter:
 
     @transaction.atomic
     def _write(self, rows: list[ParsedRow]) -> None:
+        dialect_for().bulk_transaction_begin()
         self._write_genres(rows)
         self._write_artists(rows)
         self._write_artist_genres(rows)
@@ -251,7 +255,7 @@ class CatalogCsvImporter:
             else:
                 self.summary.albums_updated += 1
             write.append(
-                (spotify_id, row.album_name, row.release_date, row.release_precision, _album_spotify_data(spotify_id),
+                (spotify_id, row.album_name, row.release_date, row.release_precision, album_spotify_data(spotify_id),
                  {}, [], Album.AlbumType.ALBUM, 0, now, now)
             )  # fmt: skip
         if write:
@@ -331,7 +335,7 @@ class CatalogCsvImporter:
             else:
                 plan.write.append(
                     (spotify_id, row.track_name, album_pk, row.duration_ms, explicit, row.popularity,
-                     _track_spotify_data(spotify_id), {}, [], 1, 1, now, now)
+                     track_spotify_data(spotify_id), {}, [], 1, 1, now, now)
                 )  # fmt: skip
         return plan
 
@@ -376,16 +380,6 @@ class CatalogCsvImporter:
             returning=False,
         )
         self.summary.features_written += len(rows)
-
-
-def _album_spotify_data(spotify_id: str) -> dict:
-    if spotify_id.startswith("csv-"):
-        return {}
-    return {"type": "album", "uri": f"spotify:album:{spotify_id}", "images": []}
-
-
-def _track_spotify_data(spotify_id: str) -> dict:
-    return {"id": spotify_id, "type": "track", "uri": f"spotify:track:{spotify_id}", "preview_url": ""}
 
 
 def catalog_import_csv(

@@ -1,0 +1,105 @@
+"""Track name search on PostgreSQL reads the narrow search table: it must follow every write to the tracks."""
+
+import io
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from catalog.models import Track
+from catalog.selectors import track_list
+from catalog.services.import_csv import catalog_import_csv
+from tests.factories_catalog import TrackFactory
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="the search table exists on PostgreSQL only"),
+]
+
+SAMPLE = Path(__file__).resolve().parents[2] / "demo" / "spotify_songs_sample.csv"
+
+
+def _found(text: str) -> list[str]:
+    return list(track_list(search=text).values_list("name", flat=True))
+
+
+def _search_rows() -> dict[int, str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT track_id, name FROM catalog_track_search")
+        return dict(cursor.fetchall())
+
+
+def test_a_saved_track_is_found_and_a_renamed_one_only_by_its_new_name():
+    track = TrackFactory(name="Night Drive")
+
+    assert _found("night dr") == ["Night Drive"]
+
+    track.name = "Morning Walk"
+    track.save()
+
+    assert _found("night") == []
+    assert _found("MORNING") == ["Morning Walk"]
+
+
+def test_deleted_tracks_leave_the_search_table():
+    keep, gone = TrackFactory(name="Keep Me"), TrackFactory(name="Delete Me")
+
+    gone.delete()
+    Track.objects.filter(pk=-1).delete()  # an empty statement is harmless
+
+    assert _search_rows() == {keep.pk: "KEEP ME"}
+
+
+def test_like_wildcards_in_the_query_match_literally():
+    TrackFactory(name="100% Pure"), TrackFactory(name="1000 Pure"), TrackFactory(name="snake_case")
+
+    assert _found("100%") == ["100% Pure"]
+    assert _found("e_c") == ["snake_case"]
+    assert _found("ec") == []
+
+
+def test_an_update_that_keeps_names_writes_nothing_to_the_search_table():
+    track = TrackFactory(name="Same Name")
+
+    Track.objects.filter(pk=track.pk).update(popularity=7)
+
+    assert _search_rows() == {track.pk: "SAME NAME"}
+
+
+def test_the_bulk_import_fills_the_search_table_with_every_track_and_name():
+    call_command("import_catalog", str(SAMPLE), "--no-progress", "--defer-search-indexes", stdout=io.StringIO())
+
+    stored = {pk: name.upper() for pk, name in Track.objects.values_list("pk", "name")}
+    assert _search_rows() == stored
+    assert len(stored) > 1000
+
+
+def test_a_re_import_with_changed_names_renames_in_the_search_table(tmp_path):
+    path = tmp_path / "songs.csv"
+    lines = SAMPLE.read_text().splitlines()[:301]
+    path.write_text("\n".join(lines) + "\n")
+    catalog_import_csv(path=path)
+    track = Track.objects.order_by("pk").first()
+    path.write_text(path.read_text().replace(f"{track.spotify_id},{track.name},", f"{track.spotify_id},Zyzzyx Tune,"))
+
+    summary = catalog_import_csv(path=path)
+
+    assert summary.tracks_updated == 1
+    assert _found("zyzzyx") == ["Zyzzyx Tune"]
+    assert _search_rows()[track.pk] == "ZYZZYX TUNE"
+
+
+def _index_definitions() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE tablename LIKE 'catalog_%%'")
+        return {definition for (definition,) in cursor.fetchall()}
+
+
+def test_an_import_with_deferred_search_indexes_ends_with_exactly_the_indexes_migrate_made():
+    before = _index_definitions()
+
+    call_command("import_catalog", str(SAMPLE), "--no-progress", "--defer-search-indexes", stdout=io.StringIO())
+
+    assert _index_definitions() == before
+    assert "catalog_track_search_name_trgm" in str(before)
