@@ -60,4 +60,4 @@ def test_recommend_equals_a_full_sort_with_seeds_namesakes_and_exclusions(limit)
     response = recommend(snapshot, request)
 
     query = tracks.matrix[tracks.by_name[tracks.names[seed_row].lower()]]  # one name seed: the query is its vector
-    assert [item.extra.spotify_id for item in response.tracks] == expected_ids(tracks, query, request)
+    assert [item["extra"]["spotify_id"] for item in response["tracks"]] == expected_ids(tracks, query, request)
