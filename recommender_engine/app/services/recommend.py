@@ -164,7 +164,7 @@ def _top(
         return []
     k = limit + len(excluded_ids) + 4 * len(names) + 5
     while True:
-        found_rows, scores = index.index.search(query, k, exclude_rows=rows)
+        found_rows, scores = index.index.search(query, k, exclude_rows=rows or None)
         results = []
         likenesses = cosine_to_likeness(scores[0]).tolist()  # once per search: numpy per scalar costs more
         for row, likeness in zip(found_rows[0].tolist(), likenesses, strict=True):
