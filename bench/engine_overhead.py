@@ -3,9 +3,11 @@
 Fills a fresh SQLite file, built by Django's migrations, with the shared catalog's unique tracks, albums and artists
 (../shared/data/spotify_songs.csv: 28,356 + 22,545 + 10,693 names) and random unit vectors of dimension 32, then
 starts two engines on it at once: this tree's and the integration branch's (--old-tree, default /work/main), the
-simple approach side by side. After a warm-up, each engine in turn gets GET /health then POST /recommend (half
-seeded by a track name, half by a seed vector; limit 10, two excluded ids, default resource types) from its own
-keep-alive client on 127.0.0.1; the engines take turns request by request, so both see the same load.
+simple approach side by side. After a warm-up, each engine in turn gets GET /health, GET /docs, then POST /recommend
+(half seeded by a track name, half by a seed vector; limit 10, two excluded ids, default resource types) from its
+own keep-alive client on 127.0.0.1; the engines take turns request by request, so both see the same load.
+GET /docs (FastAPI's small Swagger page, an `async` route: no thread-pool hop) is timed too, as a second floor:
+GET /health is a plain `def` route with a plain `def` dependency, so it crosses the thread pool.
 
     .venv/bin/python bench/engine_overhead.py [--requests 1000] [--old-tree /work/main]
 """
@@ -105,20 +107,23 @@ def timed(send: Any) -> float:
 
 
 def measure(engines: dict[str, EngineProcess], bodies: list[dict[str, Any]]) -> dict[str, dict[str, list[float]]]:
-    """Per engine, /health then /recommend with the same body; the engines take turns (which goes first alternates),
-    so that every engine sees the same load."""
-    samples: dict[str, dict[str, list[float]]] = {label: {"health": [], "recommend": []} for label in engines}
+    """Per engine, /health, /docs, then /recommend with the same body; the engines take turns (which goes first
+    alternates), so that every engine sees the same load."""
+    samples = {label: {"health": [], "docs": [], "recommend": []} for label in engines}
     clients = {label: httpx.Client(base_url=engine.url, timeout=60) for label, engine in engines.items()}
     try:
         for position, body in enumerate(bodies[:50] + bodies):
             labels = list(clients) if position % 2 else list(reversed(clients))
             for label in labels:
                 client = clients[label]
-                health = timed(lambda client=client: client.get("/health"))
-                recommend = timed(lambda client=client, body=body: client.post("/recommend", json=body))
+                times = {
+                    "health": timed(lambda client=client: client.get("/health")),
+                    "docs": timed(lambda client=client: client.get("/docs")),
+                    "recommend": timed(lambda client=client, body=body: client.post("/recommend", json=body)),
+                }
                 if position >= 50:  # after the warm-up
-                    samples[label]["health"].append(health)
-                    samples[label]["recommend"].append(recommend)
+                    for kind, value in times.items():
+                        samples[label][kind].append(value)
     finally:
         for client in clients.values():
             client.close()
@@ -140,8 +145,11 @@ def main() -> None:
         bodies = requests_for(names["tracks"], args.requests)
         items = sum(len(values) for values in names.values())
         print(f"\n{items:,} items (SQLite), {args.requests} requests of each kind, alternating")
-        print("| engine | /recommend p50 / /health p50 | /health p50 ms | /recommend p50 ms | /recommend p99 ms |")
-        print("|---|---:|---:|---:|---:|")
+        print(
+            "| engine | /recommend p50 / /health p50 | /recommend p50 / /docs p50 | /health p50 ms | /docs p50 ms "
+            "| /recommend p50 ms | /recommend p99 ms |"
+        )
+        print("|---|---:|---:|---:|---:|---:|---:|")
         trees = {"old (integration branch)": args.old_tree, "new (this tree)": REPO_ROOT}
         engines: dict[str, EngineProcess] = {}
         try:
@@ -152,9 +160,13 @@ def main() -> None:
             for engine in engines.values():
                 engine.stop()
         for label, samples in results.items():
-            health, recommend = statistics.median(samples["health"]), statistics.median(samples["recommend"])
+            health, docs, recommend = (statistics.median(samples[kind]) for kind in ("health", "docs", "recommend"))
             p99 = sorted(samples["recommend"])[round(0.99 * (len(samples["recommend"]) - 1))]
-            print(f"| {label} | {recommend / health:.2f}x | {health:.2f} | {recommend:.2f} | {p99:.2f} |", flush=True)
+            print(
+                f"| {label} | {recommend / health:.2f}x | {recommend / docs:.2f}x | {health:.2f} | {docs:.2f} "
+                f"| {recommend:.2f} | {p99:.2f} |",
+                flush=True,
+            )
         old, new = (statistics.median(samples["recommend"]) for samples in results.values())
         print(f"\n/recommend p50, new / old: {new / old:.2f}x")
     finally:
