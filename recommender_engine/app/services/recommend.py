@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypedDict
@@ -27,6 +28,7 @@ from recommender_engine.app.services.snapshot import Snapshot, TypeIndex
 
 # Request fields holding names, each resolved against the index of the same resource type.
 NAME_FIELDS = ("artists", "albums", "tracks")
+LONG_DIGITS = re.compile(r"\d{20}")
 
 
 class RecommendationExtra(TypedDict):
@@ -127,8 +129,10 @@ def _metadata(text: str | None) -> dict[str, Any]:
     if not text:
         return {}
     try:
-        metadata = orjson.loads(text)
-    except orjson.JSONDecodeError:  # NaN, or integers beyond 64 bits: Python's parser reads what Django wrote
+        # orjson reads integers beyond 64 bits (20 digits or more) as floats and refuses NaN: Python's parser
+        # reads both as Django wrote them.
+        metadata = orjson.loads(text) if LONG_DIGITS.search(text) is None else json.loads(text)
+    except ValueError:
         try:
             metadata = json.loads(text)
         except ValueError:
@@ -207,12 +211,13 @@ def recommend(snapshot: Snapshot, request: RecommendRequest) -> RecommendPayload
 
 
 def recommend_json(snapshot: Snapshot, request: RecommendRequest) -> bytes:
-    """`recommend`'s answer as JSON bytes (orjson; pydantic-core for what orjson refuses, integers beyond 64 bits)."""
+    """`recommend`'s answer as JSON bytes (orjson; pydantic-core for what orjson refuses, integers beyond 64 bits);
+    NaN and infinities become null either way, as pydantic wrote them before."""
     payload = recommend(snapshot, request)
     try:
         return orjson.dumps(payload)
     except TypeError:
-        return to_json(payload)
+        return to_json(payload, inf_nan_mode="null")
 
 
 def rows_to_score(snapshot: Snapshot, request: RecommendRequest) -> int:
