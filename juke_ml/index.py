@@ -123,7 +123,7 @@ class ExactIndex:
     """Brute force: one matrix-vector product per query over all rows, then `top_k`.
 
     The matrix is stored column-major: BLAS then sums 32 long columns instead of taking n dot products of length 32,
-    which took about 25% less CPU time at 28k and at 1M rows (bench/RESULTS.md, "Engine").
+    about 30% less CPU time at 1M rows (bench/RESULTS.md, "Engine"; ADR 0007).
     """
 
     kind: IndexKind = "exact"
