@@ -2,10 +2,12 @@
 
 Fills a fresh SQLite file, built by Django's migrations, with the shared catalog's unique tracks, albums and artists
 (../shared/data/spotify_songs.csv: 28,356 + 22,545 + 10,693 names) and random unit vectors of dimension 32, then
-starts two engines on it, one after the other: this tree's and the integration branch's (--old-tree, default
-/work/main), the simple approach side by side. Per engine, after a warm-up, it alternates GET /health and
-POST /recommend (half seeded by a track name, half by a seed vector; limit 10, two excluded ids, default resource
-types) from one keep-alive client on 127.0.0.1, so both see the same load.
+starts two engines on it at once: this tree's and the integration branch's (--old-tree, default /work/main), the
+simple approach side by side. After a warm-up, each engine in turn gets GET /health, GET /docs, then POST /recommend
+(half seeded by a track name, half by a seed vector; limit 10, two excluded ids, default resource types) from its
+own keep-alive client on 127.0.0.1; the engines take turns request by request, so both see the same load.
+GET /docs (FastAPI's small Swagger page, an `async` route: no thread-pool hop) is timed too, as a second floor:
+GET /health is a plain `def` route with a plain `def` dependency, so it crosses the thread pool.
 
     .venv/bin/python bench/engine_overhead.py [--requests 1000] [--old-tree /work/main]
 """
@@ -92,25 +94,39 @@ def requests_for(names: list[str], count: int) -> list[dict[str, Any]]:
     return bodies
 
 
-def measure(tree: Path, database: Path, bodies: list[dict[str, Any]]) -> dict[str, list[float]]:
+def start_engine(tree: Path, database: Path) -> EngineProcess:
     env = {"DATABASE_URL": "", "SQLITE_PATH": str(database), "RECOMMENDER_INDEX": "exact"}
     env.update(dict.fromkeys(("POSTGRES_NAME", "POSTGRES_USER", "POSTGRES_HOST", "POSTGRES_PORT"), ""))
-    engine = EngineProcess(env, Path(tempfile.mkdtemp()) / "engine.log", startup_timeout=300, cwd=tree)
-    samples: dict[str, list[float]] = {"health": [], "recommend": []}
+    return EngineProcess(env, Path(tempfile.mkdtemp()) / "engine.log", startup_timeout=300, cwd=tree)
+
+
+def timed(send: Any) -> float:
+    started = time.perf_counter()
+    send().raise_for_status()
+    return (time.perf_counter() - started) * 1000
+
+
+def measure(engines: dict[str, EngineProcess], bodies: list[dict[str, Any]]) -> dict[str, dict[str, list[float]]]:
+    """Per engine, /health, /docs, then /recommend with the same body; the engines take turns (which goes first
+    alternates), so that every engine sees the same load."""
+    samples = {label: {"health": [], "docs": [], "recommend": []} for label in engines}
+    clients = {label: httpx.Client(base_url=engine.url, timeout=60) for label, engine in engines.items()}
     try:
-        with httpx.Client(base_url=engine.url, timeout=60) as client:
-            for body in bodies[:50]:
-                client.get("/health").raise_for_status()
-                client.post("/recommend", json=body).raise_for_status()
-            for body in bodies:
-                started = time.perf_counter()
-                client.get("/health").raise_for_status()
-                samples["health"].append((time.perf_counter() - started) * 1000)
-                started = time.perf_counter()
-                client.post("/recommend", json=body).raise_for_status()
-                samples["recommend"].append((time.perf_counter() - started) * 1000)
+        for position, body in enumerate(bodies[:50] + bodies):
+            labels = list(clients) if position % 2 else list(reversed(clients))
+            for label in labels:
+                client = clients[label]
+                times = {
+                    "health": timed(lambda client=client: client.get("/health")),
+                    "docs": timed(lambda client=client: client.get("/docs")),
+                    "recommend": timed(lambda client=client, body=body: client.post("/recommend", json=body)),
+                }
+                if position >= 50:  # after the warm-up
+                    for kind, value in times.items():
+                        samples[label][kind].append(value)
     finally:
-        engine.stop()
+        for client in clients.values():
+            client.close()
     return samples
 
 
@@ -129,13 +145,30 @@ def main() -> None:
         bodies = requests_for(names["tracks"], args.requests)
         items = sum(len(values) for values in names.values())
         print(f"\n{items:,} items (SQLite), {args.requests} requests of each kind, alternating")
-        print("| engine | /recommend p50 / /health p50 | /health p50 ms | /recommend p50 ms | /recommend p99 ms |")
-        print("|---|---:|---:|---:|---:|")
-        for label, tree in (("old (integration branch)", args.old_tree), ("new (this tree)", REPO_ROOT)):
-            samples = measure(tree, database, bodies)
-            health, recommend = statistics.median(samples["health"]), statistics.median(samples["recommend"])
+        print(
+            "| engine | /recommend p50 / /health p50 | /recommend p50 / /docs p50 | /health p50 ms | /docs p50 ms "
+            "| /recommend p50 ms | /recommend p99 ms |"
+        )
+        print("|---|---:|---:|---:|---:|---:|---:|")
+        trees = {"old (integration branch)": args.old_tree, "new (this tree)": REPO_ROOT}
+        engines: dict[str, EngineProcess] = {}
+        try:
+            for label, tree in trees.items():
+                engines[label] = start_engine(tree, database)
+            results = measure(engines, bodies)
+        finally:
+            for engine in engines.values():
+                engine.stop()
+        for label, samples in results.items():
+            health, docs, recommend = (statistics.median(samples[kind]) for kind in ("health", "docs", "recommend"))
             p99 = sorted(samples["recommend"])[round(0.99 * (len(samples["recommend"]) - 1))]
-            print(f"| {label} | {recommend / health:.2f}x | {health:.2f} | {recommend:.2f} | {p99:.2f} |", flush=True)
+            print(
+                f"| {label} | {recommend / health:.2f}x | {recommend / docs:.2f}x | {health:.2f} | {docs:.2f} "
+                f"| {recommend:.2f} | {p99:.2f} |",
+                flush=True,
+            )
+        old, new = (statistics.median(samples["recommend"]) for samples in results.values())
+        print(f"\n/recommend p50, new / old: {new / old:.2f}x")
     finally:
         print(machine_header(end=True), flush=True)
 

@@ -17,7 +17,7 @@ DATA_UNAVAILABLE_DETAIL = "Recommender data unavailable"
 NO_SEED_DETAIL = "At least one seed is required."
 
 
-def _utc_z(value: datetime) -> str:
+def utc_z(value: datetime) -> str:
     """ISO-8601 in UTC with a Z suffix, to the millisecond."""
     return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
@@ -43,7 +43,7 @@ class HealthResponse(BaseModel):
 
     @field_serializer("last_refresh")
     def _serialize_time(self, value: datetime | None) -> str | None:
-        return None if value is None else _utc_z(value)
+        return None if value is None else utc_z(value)
 
 
 class EmbedRequest(BaseModel):
@@ -110,4 +110,4 @@ class RecommendResponse(BaseModel):
 
     @field_serializer("generated_at")
     def _serialize_time(self, value: datetime) -> str:
-        return _utc_z(value)
+        return utc_z(value)

@@ -197,6 +197,30 @@ def test_schema_errors_are_422(engine, catalog, body):
     assert engine.post("/recommend", json=body).status_code == 422
 
 
+def test_catalogs_above_the_inline_size_are_scored_in_the_thread_pool_with_the_same_answers(
+    engine, engine_db, catalog, tmp_path
+):
+    bodies = [
+        {"tracks": ["rock seed"], "genres": ["none-such"], "limit": 3},
+        {"seed_vectors": [ROCK.tolist()], "exclude_spotify_ids": [catalog["Rock Twin"]], "resource_types": ["tracks"]},
+        {"seed_vectors": [[1, 0]]},  # a 400
+    ]
+    env = {**engine_db.env, "RECOMMENDER_INDEX": "exact", "RECOMMENDER_INLINE_ROWS": "0"}  # every request: a thread
+    pooled = EngineProcess(env, tmp_path / "engine.log")
+    try:
+        with httpx.Client(base_url=pooled.url, timeout=30) as client:
+            answers = [client.post("/recommend", json=body) for body in bodies]
+    finally:
+        pooled.stop()
+
+    for body, answer in zip(bodies, answers, strict=True):
+        inline = engine.post("/recommend", json=body)
+        assert answer.status_code == inline.status_code
+        assert {**answer.json(), "generated_at": None} == {**inline.json(), "generated_at": None}
+    assert [answer.status_code for answer in answers] == [200, 200, 400]
+    assert names(answers[0].json()["tracks"]) == ["Rock Twin", "Rock Cousin", "Pop Rock Song"]
+
+
 def test_refresh_picks_up_new_changed_and_deleted_embeddings_without_restart(engine, engine_db, catalog):
     newcomer = engine_db.add("tracks", "Brand New Rock", near(ROCK, 0.05))
     engine_db.update_vector("tracks", catalog["Jazz Tune"], near(ROCK, 0.01))

@@ -167,6 +167,21 @@ def test_deleted_rows_are_dropped_by_reading_only_the_ids(state, repository):
     assert state.snapshot.types["tracks"].by_name == {"a": 0}
 
 
+def test_the_vectors_are_held_once_column_major_through_loads_updates_and_deletions(state, repository):
+    for position in range(5):
+        repository.add("tracks", f"T{position}", [1.0, 0.1 * position])
+    loaded = state.refresh().types["tracks"]
+    repository.add("tracks", "New", [0.0, 1.0])
+    updated = state.refresh().types["tracks"]
+    del repository.rows["tracks"][1]
+    trimmed = state.refresh().types["tracks"]
+
+    for index in (loaded, updated, trimmed):
+        assert index.matrix is index.index.matrix  # no second copy of the vectors
+        assert index.matrix.flags.f_contiguous  # column-major: the exact index's product is cheaper
+    assert len(trimmed) == 5
+
+
 def test_vectors_of_another_dimension_are_skipped_without_reloading_forever(state, repository):
     repository.add("tracks", "A", [1.0, 0.0])
     repository.add("tracks", "Odd", [1.0, 0.0, 0.0])

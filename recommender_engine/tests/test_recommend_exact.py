@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
 from juke_ml.index import ExactIndex
-from recommender_engine.app.schemas import RecommendRequest
-from recommender_engine.app.services.recommend import recommend
+from recommender_engine.app.schemas import RecommendRequest, RecommendResponse
+from recommender_engine.app.services.recommend import recommend, recommend_json
 from recommender_engine.app.services.snapshot import Columns, Snapshot, TypeIndex, decode
 
 ROWS = 40_000  # above the size from which top_k samples a threshold
@@ -60,4 +62,44 @@ def test_recommend_equals_a_full_sort_with_seeds_namesakes_and_exclusions(limit)
     response = recommend(snapshot, request)
 
     query = tracks.matrix[tracks.by_name[tracks.names[seed_row].lower()]]  # one name seed: the query is its vector
-    assert [item.extra.spotify_id for item in response.tracks] == expected_ids(tracks, query, request)
+    assert [item["extra"]["spotify_id"] for item in response["tracks"]] == expected_ids(tracks, query, request)
+
+
+def test_stored_metadata_reaches_the_json_answer_whatever_django_wrote():
+    metadata = [
+        '{"genres": ["rock"]}',
+        '{"score": NaN}',
+        '{"plays": 123456789012345678901234567890}',
+        "[1, 2]",
+        "{",
+        None,
+    ]
+    rows = len(metadata)
+    matrix = np.tile(np.eye(1, 8, dtype=np.float32), (rows, 1))
+    columns = Columns(
+        np.arange(1, rows + 1, dtype=np.int64),
+        matrix,
+        [f"sp{row}" for row in range(rows)],
+        [f"Track {row}" for row in range(rows)],
+        np.ones(rows, dtype=np.float32),
+        ["v1"] * rows,
+        metadata,
+        dimension=8,
+    )
+    empty = TypeIndex.build(decode([], 8), ExactIndex)
+    snapshot = Snapshot(
+        {"artists": empty, "albums": empty, "tracks": TypeIndex.build(columns, ExactIndex)}, dimension=8, loaded=True
+    )
+    request = RecommendRequest(seed_vectors=[matrix[0].tolist()], resource_types=["tracks"])
+
+    answer = json.loads(recommend_json(snapshot, request))
+
+    assert [item["extra"]["metadata"] for item in answer["tracks"]] == [
+        {"genres": ["rock"]},
+        {"score": None},  # JSON has no NaN
+        {"plays": 123456789012345678901234567890},  # beyond orjson's 64 bits: pydantic-core writes it
+        {"value": [1, 2]},
+        {},
+        {},
+    ]
+    RecommendResponse.model_validate(answer)

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     RECOMMENDER_HNSW_M: int = Field(32, ge=4, le=128, description="Links per node of the approximate index's graph.")
     RECOMMENDER_HNSW_EF_CONSTRUCTION: int = Field(40, ge=8, description="Build-time search width (quality vs time).")
     RECOMMENDER_HNSW_EF_SEARCH: int = Field(256, ge=8, description="Query-time search width (recall vs latency).")
+    RECOMMENDER_INLINE_ROWS: int = Field(
+        100_000, ge=0, description="/recommend scores up to this many vectors on the event loop, more in a thread."
+    )
     # Read in recommender_engine/app/__init__.py before numpy loads; listed here for completeness.
     RECOMMENDER_BLAS_THREADS: int = Field(1, ge=1)
 

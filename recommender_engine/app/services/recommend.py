@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
+import orjson
+from pydantic_core import to_json
 
 from juke_ml.index import cosine_to_likeness
 from juke_ml.query import build_query_vector
@@ -18,15 +21,40 @@ from recommender_engine.app.schemas import (
     NO_SEED_DETAIL,
     EmbedRequest,
     EmbedResponse,
-    Recommendation,
-    RecommendationExtra,
     RecommendRequest,
-    RecommendResponse,
+    utc_z,
 )
 from recommender_engine.app.services.snapshot import Snapshot, TypeIndex
 
 # Request fields holding names, each resolved against the index of the same resource type.
 NAME_FIELDS = ("artists", "albums", "tracks")
+LONG_DIGITS = re.compile(r"\d{20}")
+
+
+class RecommendationExtra(TypedDict):
+    spotify_id: str
+    model_version: str
+    quality_score: float
+    metadata: dict[str, Any]
+
+
+class Recommendation(TypedDict):
+    """`schemas.Recommendation` as plain data (the service's own typed values need no validation)."""
+
+    name: str
+    likeness: float
+    extra: RecommendationExtra
+
+
+class RecommendPayload(TypedDict):
+    """`schemas.RecommendResponse` as plain data, ready for one JSON serialisation."""
+
+    artists: list[Recommendation]
+    albums: list[Recommendation]
+    tracks: list[Recommendation]
+    model_version: str | None
+    generated_at: str
+    unresolved: list[str]
 
 
 class EngineError(Exception):
@@ -96,24 +124,35 @@ def _query_vector(request: RecommendRequest, seeds: _Seeds, dimension: int | Non
     return query
 
 
-def _recommendation(index: TypeIndex, row: int, likeness: float, fallback_version: str | None) -> Recommendation:
-    metadata_text = index.metadata[row]
+def _metadata(text: str | None) -> dict[str, Any]:
+    """The stored metadata as a JSON object ({} when empty or unreadable; a non-object under "value")."""
+    if not text:
+        return {}
     try:
-        metadata = json.loads(metadata_text) if metadata_text else {}
+        # orjson reads integers beyond 64 bits (20 digits or more) as floats and refuses NaN: Python's parser
+        # reads both as Django wrote them.
+        metadata = orjson.loads(text) if LONG_DIGITS.search(text) is None else json.loads(text)
     except ValueError:
-        metadata = {}
-    # model_construct: every value is the engine's own, typed already; validating 60 models a request costs more
-    # than scoring 60k vectors.
-    return Recommendation.model_construct(
-        name=index.names[row],
-        likeness=likeness,
-        extra=RecommendationExtra.model_construct(
-            spotify_id=index.spotify_ids[row],
-            model_version=index.versions[row] or fallback_version or "",
-            quality_score=round(float(index.quality[row]), 3),
-            metadata=metadata if isinstance(metadata, dict) else {"value": metadata},
-        ),
-    )
+        try:
+            metadata = json.loads(text)
+        except ValueError:
+            return {}
+    return metadata if isinstance(metadata, dict) else {"value": metadata}
+
+
+def _recommendation(index: TypeIndex, row: int, likeness: float, fallback_version: str | None) -> Recommendation:
+    """One result as plain data in the shape of `schemas.Recommendation`: no model objects, serialised once by the
+    route (building 30 validated models cost more than scoring 60k vectors)."""
+    return {
+        "name": index.names[row],
+        "likeness": likeness,
+        "extra": {
+            "spotify_id": index.spotify_ids[row],
+            "model_version": index.versions[row] or fallback_version or "",
+            "quality_score": round(float(index.quality[row]), 3),
+            "metadata": _metadata(index.metadata[row]),
+        },
+    }
 
 
 def _top(
@@ -129,7 +168,7 @@ def _top(
         return []
     k = limit + len(excluded_ids) + 4 * len(names) + 5
     while True:
-        found_rows, scores = index.index.search(query, k, exclude_rows=rows)
+        found_rows, scores = index.index.search(query, k, exclude_rows=rows or None)
         results = []
         likenesses = cosine_to_likeness(scores[0]).tolist()  # once per search: numpy per scalar costs more
         for row, likeness in zip(found_rows[0].tolist(), likenesses, strict=True):
@@ -143,18 +182,16 @@ def _top(
         k = min(len(index), k * 4)
 
 
-def recommend(snapshot: Snapshot, request: RecommendRequest) -> RecommendResponse:
+def recommend(snapshot: Snapshot, request: RecommendRequest) -> RecommendPayload:
     """Rank the requested resource types by likeness to the seeds; seeds and excluded ids never come back."""
     if not snapshot.loaded:
         raise EngineError(503, DATA_UNAVAILABLE_DETAIL)
     seeds = _resolve_names(snapshot, request)
     query = _query_vector(request, seeds, snapshot.dimension)
     excluded_ids = set(request.exclude_spotify_ids)
-    response = RecommendResponse(
-        model_version=snapshot.model_version, generated_at=datetime.now(UTC), unresolved=seeds.unresolved
-    )
+    results: dict[str, list[Recommendation]] = {resource: [] for resource in NAME_FIELDS}
     for resource in dict.fromkeys(request.resource_types):
-        results = _top(
+        results[resource] = _top(
             snapshot.types[resource],
             query,
             request.limit,
@@ -163,8 +200,29 @@ def recommend(snapshot: Snapshot, request: RecommendRequest) -> RecommendRespons
             excluded_ids,
             snapshot.model_version,
         )
-        setattr(response, resource, results)
-    return response
+    return {
+        "artists": results["artists"],
+        "albums": results["albums"],
+        "tracks": results["tracks"],
+        "model_version": snapshot.model_version,
+        "generated_at": utc_z(datetime.now(UTC)),
+        "unresolved": seeds.unresolved,
+    }
+
+
+def recommend_json(snapshot: Snapshot, request: RecommendRequest) -> bytes:
+    """`recommend`'s answer as JSON bytes (orjson; pydantic-core for what orjson refuses, integers beyond 64 bits);
+    NaN and infinities become null either way, as pydantic wrote them before."""
+    payload = recommend(snapshot, request)
+    try:
+        return orjson.dumps(payload)
+    except TypeError:
+        return to_json(payload, inf_nan_mode="null")
+
+
+def rows_to_score(snapshot: Snapshot, request: RecommendRequest) -> int:
+    """How many stored vectors a request scores: what its cost grows with."""
+    return sum(len(snapshot.types[resource]) for resource in set(request.resource_types) if resource in snapshot.types)
 
 
 def embed(snapshot: Snapshot, request: EmbedRequest) -> EmbedResponse:

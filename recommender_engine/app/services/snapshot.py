@@ -72,7 +72,9 @@ class TypeIndex(Columns):
     @classmethod
     def build(cls, columns: Columns, index_for: IndexBuilder) -> TypeIndex:
         fields = {name: getattr(columns, name) for name in Columns.__dataclass_fields__}
-        return cls(**fields, by_name=_name_map(columns.names, columns.quality), index=index_for(columns.matrix))
+        index = index_for(columns.matrix)
+        fields["matrix"] = index.matrix  # one copy: the index's (column-major for the exact index)
+        return cls(**fields, by_name=_name_map(columns.names, columns.quality), index=index)
 
     @classmethod
     def empty(cls) -> TypeIndex:
@@ -102,9 +104,10 @@ class TypeIndex(Columns):
             for position, row in enumerate(targets.tolist()):
                 values[row] = source[position]
         by_name = _renamed(self.by_name, self.names, lists["names"], targets, quality)
+        index = self.index.updated(matrix, targets)
         return TypeIndex(
             np.concatenate([self.ids, changed.ids[~found]]),
-            matrix,
+            index.matrix,  # the index's copy, as in `build`
             lists["spotify_ids"],
             lists["names"],
             quality,
@@ -114,7 +117,7 @@ class TypeIndex(Columns):
             newest,
             self.dimension,
             by_name,
-            self.index.updated(matrix, targets),
+            index,
         )
 
     def without_missing(self, existing_ids: RowArray, index_for: IndexBuilder) -> TypeIndex:
@@ -129,7 +132,7 @@ class TypeIndex(Columns):
         index = self.index.without_rows(matrix, rows) if isinstance(self.index, ApproximateIndex) else index_for(matrix)
         return TypeIndex(
             self.ids[rows],
-            matrix,
+            index.matrix,
             [self.spotify_ids[row] for row in rows.tolist()],
             names,
             quality,
