@@ -1,12 +1,21 @@
-"""Read queries of the recommender: the active model and stored embeddings."""
+"""Read queries of the recommender: the active model, stored embeddings, and what a request's seeds resolve to."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.db.models import BinaryField, CharField, Count, F, IntegerField, Max, OuterRef, QuerySet, Subquery, Value
+
+from catalog.models import Album, Artist, Track
+from listening.models import Like, Listen
 from recommender.models import AlbumEmbedding, ArtistEmbedding, ModelArtifact, TrackEmbedding
 
 EMBEDDING_MODELS = {"artist": ArtistEmbedding, "album": AlbumEmbedding, "track": TrackEmbedding}
+CATALOG_MODELS: dict[str, type[Artist] | type[Album] | type[Track]] = {"artist": Artist, "album": Album, "track": Track}
+_ROW = ("lookup", "item_id", "item_spotify_id", "item_name", "item_vector")
 
 
 def model_artifact_get_active() -> ModelArtifact | None:
@@ -14,9 +23,18 @@ def model_artifact_get_active() -> ModelArtifact | None:
     return ModelArtifact.objects.filter(is_active=True).first()
 
 
+def model_artifact_get(*, version: str) -> ModelArtifact | None:
+    """The trained model of this version, active or not."""
+    return ModelArtifact.objects.filter(version=version).first()
+
+
 def model_artifact_active_version() -> str | None:
     """The active model's version (one small query), or None."""
     return ModelArtifact.objects.filter(is_active=True).values_list("version", flat=True).first()
+
+
+def _active_version() -> Subquery:
+    return Subquery(ModelArtifact.objects.filter(is_active=True).order_by().values("version")[:1])
 
 
 def embedding_vectors_get(*, resource_type: str, item_ids: list[int]) -> dict[int, bytes]:
@@ -29,6 +47,149 @@ def embedding_vectors_get(*, resource_type: str, item_ids: list[int]) -> dict[in
     }
 
 
+def embedding_vectors_by_spotify_id(*, spotify_ids: dict[str, list[str]]) -> dict[tuple[str, str], bytes]:
+    """Stored vectors of catalog items given by type and Spotify id, keyed by (type, spotify_id); one query."""
+    members = [
+        EMBEDDING_MODELS[resource_type]
+        ._default_manager.filter(**{f"{resource_type}__spotify_id__in": ids})
+        .annotate(
+            kind=Value(resource_type, output_field=CharField()),
+            item_spotify_id=F(f"{resource_type}__spotify_id"),
+            item_vector=F("vector"),
+        )
+        .values_list("kind", "item_spotify_id", "item_vector")
+        for resource_type, ids in spotify_ids.items()
+        if ids
+    ]
+    if not members:
+        return {}
+    rows = members[0].union(*members[1:], all=True) if len(members) > 1 else members[0]
+    return {(kind, spotify_id): bytes(vector) for kind, spotify_id, vector in rows}
+
+
 def embedding_list(*, resource_type: str) -> QuerySet:
     """Every stored embedding of one type, with its catalog item."""
     return EMBEDDING_MODELS[resource_type]._default_manager.select_related(resource_type)
+
+
+@dataclass(frozen=True)
+class CatalogLookup:
+    """One way to find a catalog item: by its exact Spotify id, or by name (case-insensitive, most popular first)."""
+
+    resource_type: str  # artist | album | track
+    field: str  # spotify_id | name
+    value: str
+
+
+@dataclass(frozen=True)
+class CatalogMatch:
+    """The item a lookup found, with its stored vector (raw float32 bytes; None when not embedded yet)."""
+
+    resource_type: str
+    item_id: int
+    spotify_id: str
+    name: str
+    vector: bytes | None
+
+
+def _lookup_queryset(position: int, lookup: CatalogLookup) -> QuerySet:
+    manager = CATALOG_MODELS[lookup.resource_type]._default_manager
+    if lookup.field == "spotify_id":
+        queryset = manager.filter(spotify_id=lookup.value).order_by()
+    elif lookup.resource_type in ("artist", "track"):
+        # Several items can share a name: the most popular one is the likeliest meant.
+        queryset = manager.filter(name__iexact=lookup.value).order_by(F("popularity").desc(nulls_last=True), "id")
+    else:
+        queryset = manager.filter(name__iexact=lookup.value).order_by("id")
+    return queryset.annotate(
+        lookup=Value(position, output_field=IntegerField()),
+        item_id=F("id"),
+        item_spotify_id=F("spotify_id"),
+        item_name=F("name"),
+        item_vector=F("embedding__vector"),
+    ).values_list(*_ROW)[:1]
+
+
+def _version_queryset() -> QuerySet:
+    return (
+        ModelArtifact.objects.filter(is_active=True)
+        .order_by()
+        .annotate(
+            lookup=Value(-1, output_field=IntegerField()),
+            item_id=F("id"),
+            item_spotify_id=F("version"),
+            item_name=F("version"),
+            item_vector=Value(None, output_field=BinaryField()),
+        )
+        .values_list(*_ROW)[:1]
+    )
+
+
+def catalog_lookups_get(
+    *, lookups: Sequence[CatalogLookup], with_model_version: bool = True
+) -> tuple[str | None, list[CatalogMatch | None]]:
+    """The active model's version and what each lookup finds (None: nothing), in one query (a UNION ALL).
+
+    Without `with_model_version` the version is not read (None) and no query runs when there is no lookup.
+    """
+    members = [_version_queryset()] if with_model_version else []
+    members += [_lookup_queryset(position, lookup) for position, lookup in enumerate(lookups)]
+    if not members:
+        return None, []
+    rows: Any = members[0].union(*members[1:], all=True) if len(members) > 1 else members[0]
+    version = None
+    matches: list[CatalogMatch | None] = [None] * len(lookups)
+    for position, item_id, spotify_id, name, vector in rows:
+        if position < 0:
+            version = spotify_id
+            continue
+        resource_type = lookups[position].resource_type
+        matches[position] = CatalogMatch(
+            resource_type, item_id, spotify_id, name, bytes(vector) if vector is not None else None
+        )
+    return version, matches
+
+
+@dataclass(frozen=True)
+class TasteState:
+    """What a user's taste is built from, read in one query: their profile, listen and like counters, the model."""
+
+    user: Any  # the user, its `music_profile` loaded (or known to be missing)
+    model_version: str | None
+    listens: tuple[int, int | None]  # how many, the last id
+    likes: tuple[int, int | None]
+
+    @property
+    def profile(self) -> Any:
+        return getattr(self.user, "music_profile", None)
+
+
+def _counter(model, function, field: str) -> Subquery:
+    rows = model.objects.filter(user_id=OuterRef("pk")).order_by().values("user_id")
+    return Subquery(rows.annotate(value=function(field)).values("value")[:1])
+
+
+def taste_state_get(*, user_id: int) -> TasteState | None:
+    """The user with their music profile, the counts and last ids of their listens and likes, and the active
+    model's version: everything a cached taste's key depends on (one query). None if the user does not exist."""
+    user = (
+        get_user_model()
+        .objects.filter(pk=user_id)
+        .select_related("music_profile")
+        .annotate(
+            taste_listens=_counter(Listen, Count, "id"),
+            taste_last_listen=_counter(Listen, Max, "id"),
+            taste_likes=_counter(Like, Count, "id"),
+            taste_last_like=_counter(Like, Max, "id"),
+            taste_model_version=_active_version(),
+        )
+        .first()
+    )
+    if user is None:
+        return None
+    return TasteState(
+        user=user,
+        model_version=user.taste_model_version,
+        listens=(user.taste_listens or 0, user.taste_last_listen),
+        likes=(user.taste_likes or 0, user.taste_last_like),
+    )

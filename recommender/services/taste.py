@@ -15,16 +15,14 @@ from datetime import datetime
 
 import numpy as np
 from django.core.cache import cache
-from django.db.models import Count, Max
 from django.utils import timezone
 
 from juke_ml.collaborative import CollaborativeConfig, taste_vector
 from juke_ml.model import MusicModel
-from listening.models import Like, Listen
-from recommender.selectors import EMBEDDING_MODELS
+from recommender.selectors import EMBEDDING_MODELS, TasteState, taste_state_get
 from recommender.services.collaborative import LIKE_WEIGHT
 from recommender.services.interactions import ItemKey, interactions_load
-from recommender.services.seeds import seeds_resolve
+from recommender.services.seeds import profile_favourites, seeds_resolve
 
 CONFIG = CollaborativeConfig()
 CACHE_SECONDS = 3600
@@ -92,11 +90,11 @@ def _items(weights: dict[ItemKey, float], plays: dict[ItemKey, int]) -> list[Tas
     return items
 
 
-def _favourites(user, model: MusicModel | None) -> tuple[list[TasteItem], list[tuple[str, np.ndarray]]]:
+def _favourites(profile, model: MusicModel | None) -> tuple[list[TasteItem], list[tuple[str, np.ndarray]]]:
     """The profile's favourites that resolve to catalog items (as likes) and genre vectors."""
-    if getattr(user, "music_profile", None) is None:
+    if profile is None:
         return [], []
-    seed_set = seeds_resolve(profiles=[user.username], model=model)
+    seed_set = seeds_resolve(favourites=profile_favourites(profile), model=model)
     items = [
         TasteItem(seed.resource_type, seed.item_id, seed.spotify_id, seed.name, LIKE_WEIGHT, 0, vector)
         for seed, vector in seed_set.item_vectors
@@ -113,42 +111,47 @@ def _items_vector(items: list[TasteItem], model: MusicModel | None) -> np.ndarra
     return taste_vector(vectors, confidence(weights))
 
 
-def _cache_key(user, model: MusicModel | None) -> str:
+def _cache_key(state: TasteState, model: MusicModel | None) -> str:
     """Changes whenever what the taste is built from changes: listens, likes, favourites or the model."""
-    listens = Listen.objects.filter(user_id=user.id).aggregate(count=Count("id"), last=Max("id"))
-    likes = Like.objects.filter(user_id=user.id).aggregate(count=Count("id"), last=Max("id"))
-    profile = getattr(user, "music_profile", None)
+    profile = state.profile
     favourites = (
         [profile.favorite_artists, profile.favorite_albums, profile.favorite_tracks, profile.favorite_genres]
         if profile is not None
         else []
     )
-    state = json.dumps([listens, likes, favourites, model.version if model else None], sort_keys=True, default=str)
-    return f"taste:{user.id}:{hashlib.sha1(state.encode('utf-8'), usedforsecurity=False).hexdigest()}"
+    content = [state.listens, state.likes, favourites, model.version if model else None]
+    digest = hashlib.sha1(
+        json.dumps(content, sort_keys=True, default=str).encode("utf-8"), usedforsecurity=False
+    ).hexdigest()
+    return f"taste:{state.user.pk}:{digest}"
 
 
-def taste_get(*, user, model: MusicModel | None, now: datetime | None = None) -> Taste:
+def taste_get(*, user, model: MusicModel | None, now: datetime | None = None, state: TasteState | None = None) -> Taste:
     """The user's taste (see the module doc); `vector` is None until they have listened to or liked something.
 
     Cached (CACHE_SECONDS) under a key that changes with their listens, likes, favourites and the model, so a
     new listen is reflected at once; only the slow fade of older listens waits for the cache to expire.
+    `state`: the user's taste state when the caller has read it already (recommender.selectors.taste_state_get).
     """
+    state = state or taste_state_get(user_id=user.pk)
+    if state is None:  # the user is gone
+        return Taste(vector=None)
     if now is not None:
-        return _taste_build(user=user, model=model, now=now)
-    key = _cache_key(user, model)
+        return _taste_build(state=state, model=model, now=now)
+    key = _cache_key(state, model)
     taste = cache.get(key)
     if taste is None:
-        taste = _taste_build(user=user, model=model, now=timezone.now())
+        taste = _taste_build(state=state, model=model, now=timezone.now())
         cache.set(key, taste, CACHE_SECONDS)
     return taste
 
 
-def _taste_build(*, user, model: MusicModel | None, now: datetime) -> Taste:
-    weights, plays = _interaction_weights(user, now)
+def _taste_build(*, state: TasteState, model: MusicModel | None, now: datetime) -> Taste:
+    weights, plays = _interaction_weights(state.user, now)
     played = _items(weights, plays)
     if not played:
         return Taste(vector=None)
-    favourite_items, genres = _favourites(user, model)
+    favourite_items, genres = _favourites(state.profile, model)
     known = {(item.resource_type, item.item_id) for item in played}
     items = played + [item for item in favourite_items if (item.resource_type, item.item_id) not in known]
     vector = _items_vector(items, model)

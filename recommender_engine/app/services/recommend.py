@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 from dataclasses import dataclass
@@ -96,8 +97,13 @@ def _query_vector(request: RecommendRequest, seeds: _Seeds, dimension: int | Non
     return query
 
 
-def _recommendation(index: TypeIndex, row: int, likeness: float, fallback_version: str | None) -> Recommendation:
+def _recommendation(
+    index: TypeIndex, row: int, likeness: float, fallback_version: str | None, with_vector: bool = False
+) -> Recommendation:
     metadata_text = index.metadata[row]
+    vector: dict[str, Any] = {}
+    if with_vector:  # asked for by Django, to explain each result by its closest seed without reading vectors again
+        vector["vector"] = base64.b64encode(index.matrix[row].astype("<f4").tobytes()).decode()
     try:
         metadata = json.loads(metadata_text) if metadata_text else {}
     except ValueError:
@@ -112,6 +118,7 @@ def _recommendation(index: TypeIndex, row: int, likeness: float, fallback_versio
             model_version=index.versions[row] or fallback_version or "",
             quality_score=round(float(index.quality[row]), 3),
             metadata=metadata if isinstance(metadata, dict) else {"value": metadata},
+            **vector,
         ),
     )
 
@@ -124,6 +131,7 @@ def _top(
     names: set[str],
     excluded_ids: set[str],
     fallback_version: str | None,
+    with_vectors: bool = False,
 ) -> list[Recommendation]:
     if len(index) == 0 or index.vector_dimension != query.shape[0]:
         return []
@@ -135,7 +143,7 @@ def _top(
         for row, likeness in zip(found_rows[0].tolist(), likenesses, strict=True):
             if index.spotify_ids[row] in excluded_ids or (names and index.names[row].lower() in names):
                 continue
-            results.append(_recommendation(index, row, likeness, fallback_version))
+            results.append(_recommendation(index, row, likeness, fallback_version, with_vectors))
             if len(results) == limit:
                 return results
         if k >= len(index) or found_rows.shape[1] < k:
@@ -162,6 +170,7 @@ def recommend(snapshot: Snapshot, request: RecommendRequest) -> RecommendRespons
             seeds.names.get(resource, set()),
             excluded_ids,
             snapshot.model_version,
+            request.include_vectors,
         )
         setattr(response, resource, results)
     return response
