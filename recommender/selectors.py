@@ -7,7 +7,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import BinaryField, CharField, Count, F, IntegerField, Max, OuterRef, QuerySet, Subquery, Value
+from django.db.models import (
+    BinaryField,
+    CharField,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Cast, Concat
 
 from catalog.models import Album, Artist, Track
 from listening.models import Like, Listen
@@ -79,6 +92,7 @@ class CatalogLookup:
     resource_type: str  # artist | album | track
     field: str  # spotify_id | name
     value: str
+    unless_spotify_id: bool = False  # a name lookup only when no item has `value` as its Spotify id
 
 
 @dataclass(frozen=True)
@@ -95,12 +109,18 @@ class CatalogMatch:
 def _lookup_queryset(position: int, lookup: CatalogLookup) -> QuerySet:
     manager = CATALOG_MODELS[lookup.resource_type]._default_manager
     if lookup.field == "spotify_id":
-        queryset = manager.filter(spotify_id=lookup.value).order_by()
-    elif lookup.resource_type in ("artist", "track"):
+        return _matched(manager.filter(spotify_id=lookup.value).order_by(), position)
+    queryset = manager.filter(name__iexact=lookup.value)
+    if lookup.unless_spotify_id:
+        # Evaluated once, before the scan (PostgreSQL: a one-time filter): an id that exists skips the name search.
+        queryset = queryset.filter(~Exists(manager.filter(spotify_id=lookup.value)))
+    if lookup.resource_type in ("artist", "track"):
         # Several items can share a name: the most popular one is the likeliest meant.
-        queryset = manager.filter(name__iexact=lookup.value).order_by(F("popularity").desc(nulls_last=True), "id")
-    else:
-        queryset = manager.filter(name__iexact=lookup.value).order_by("id")
+        return _matched(queryset.order_by(F("popularity").desc(nulls_last=True), "id"), position)
+    return _matched(queryset.order_by("id"), position)
+
+
+def _matched(queryset: QuerySet, position: int) -> QuerySet:
     return queryset.annotate(
         lookup=Value(position, output_field=IntegerField()),
         item_id=F("id"),
@@ -150,46 +170,53 @@ def catalog_lookups_get(
     return version, matches
 
 
+FAVOURITE_KINDS = ("artists", "albums", "tracks", "genres")
+
+
 @dataclass(frozen=True)
 class TasteState:
-    """What a user's taste is built from, read in one query: their profile, listen and like counters, the model."""
+    """What a user's taste is built from, read in one query: their favourites, listen and like counters, the model."""
 
-    user: Any  # the user, its `music_profile` loaded (or known to be missing)
+    user_id: int
+    username: str
+    favourites: dict[str, Any] | None  # the music profile's favorite_<kind> values by kind; None without a profile
     model_version: str | None
-    listens: tuple[int, int | None]  # how many, the last id
-    likes: tuple[int, int | None]
-
-    @property
-    def profile(self) -> Any:
-        return getattr(self.user, "music_profile", None)
+    listens: str  # "<how many>:<last id>", "" for none
+    likes: str
 
 
-def _counter(model, function, field: str) -> Subquery:
+def _counter(model) -> Subquery:
+    """ "<count>:<last id>" of the user's rows of `model`, from one scan of them (NULL when they have none)."""
     rows = model.objects.filter(user_id=OuterRef("pk")).order_by().values("user_id")
-    return Subquery(rows.annotate(value=function(field)).values("value")[:1])
+    summary = Concat(Cast(Count("id"), CharField()), Value(":"), Cast(Max("id"), CharField()), output_field=CharField())
+    return Subquery(rows.annotate(summary=summary).values("summary")[:1])
 
 
 def taste_state_get(*, user_id: int) -> TasteState | None:
-    """The user with their music profile, the counts and last ids of their listens and likes, and the active
-    model's version: everything a cached taste's key depends on (one query). None if the user does not exist."""
-    user = (
+    """The user's favourites, the counts and last ids of their listens and likes, and the active model's version:
+    everything a cached taste's key depends on (one query). None if the user does not exist."""
+    favourites = {f"favourite_{kind}": F(f"music_profile__favorite_{kind}") for kind in FAVOURITE_KINDS}
+    row = (
         get_user_model()
         .objects.filter(pk=user_id)
-        .select_related("music_profile")
-        .annotate(
-            taste_listens=_counter(Listen, Count, "id"),
-            taste_last_listen=_counter(Listen, Max, "id"),
-            taste_likes=_counter(Like, Count, "id"),
-            taste_last_like=_counter(Like, Max, "id"),
+        .values(
+            "id",
+            "username",
+            profile_id=F("music_profile__id"),
+            **favourites,
+            taste_listens=_counter(Listen),
+            taste_likes=_counter(Like),
             taste_model_version=_active_version(),
         )
         .first()
     )
-    if user is None:
+    if row is None:
         return None
     return TasteState(
-        user=user,
-        model_version=user.taste_model_version,
-        listens=(user.taste_listens or 0, user.taste_last_listen),
-        likes=(user.taste_likes or 0, user.taste_last_like),
+        user_id=row["id"],
+        username=row["username"],
+        favourites=None if row["profile_id"] is None else {kind: row[f"favourite_{kind}"] for kind in FAVOURITE_KINDS},
+        model_version=row["taste_model_version"],
+        listens=row["taste_listens"] or "",
+        likes=row["taste_likes"] or "",
     )

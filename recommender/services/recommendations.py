@@ -264,7 +264,7 @@ def recommendation_list_for_user(
     if state is None:
         raise EmptyProfile()
     model = model_get_for_version(state.model_version)
-    taste = taste_get(user=state.user, model=model, state=state)
+    taste = taste_get(user=user, model=model, state=state)
     if taste.vector is not None:
         exclude = taste.played_often[:MAX_EXCLUDED] if mode == "discover" else []
         answer = _ask_engine(
@@ -275,14 +275,13 @@ def recommendation_list_for_user(
             limit=limit,
             resource_types=resource_types,
         )
-        return _answer(answer, _taste_reasons(taste), [f"user:{state.user.username}"])
-    profile = state.profile
-    if profile is None or not any(
-        (profile.favorite_artists, profile.favorite_albums, profile.favorite_tracks, profile.favorite_genres)
-    ):
+        return _answer(answer, _taste_reasons(taste), [f"user:{state.username}"])
+    raw = state.favourites or {}
+    if not any(raw.get(kind) for kind in ("artists", "albums", "tracks", "genres")):
         raise EmptyProfile()
+    favourites = profile_favourites(raw)
     try:
-        seed_set = seeds_resolve(favourites=profile_favourites(profile), model=model)
+        seed_set = seeds_resolve(favourites=favourites, model=model)
         return _recommend(
             seed_set,
             model,
@@ -293,9 +292,9 @@ def recommendation_list_for_user(
             client=client,
         )
     except NothingToRecommendFrom:
-        if not profile.favorite_genres:
+        if not raw.get("genres"):
             raise
-        return _popular_in_genres(profile.favorite_genres, limit, resource_types, state.model_version)
+        return _popular_in_genres(favourites["genres"], limit, resource_types, state.model_version)
 
 
 # ---- in-process scoring (manage.py recommend --offline) ------------------------------------------------

@@ -12,13 +12,20 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from django.contrib.auth import get_user_model
 
 from juke_ml.model import MusicModel
 from recommender.errors import SeedErrors
-from recommender.selectors import CATALOG_MODELS, CatalogLookup, CatalogMatch, catalog_lookups_get
+from recommender.selectors import (
+    CATALOG_MODELS,
+    FAVOURITE_KINDS,
+    CatalogLookup,
+    CatalogMatch,
+    catalog_lookups_get,
+)
 from recommender.services.embeddings import model_get_for_version
 
 __all__ = ["CATALOG_MODELS", "PLURAL", "SEED_TYPES", "CatalogSeed", "SeedSet", "seeds_resolve"]
@@ -29,7 +36,6 @@ PLURAL = {"artist": "artists", "album": "albums", "track": "tracks"}
 URI_PATTERN = re.compile(r"^(juke|spotify):(artist|album|track):([0-9A-Za-z_-]{1,64})$")
 BARE_SPOTIFY_ID = re.compile(r"^[0-9A-Za-z_-]{8,64}$")  # worth trying as an id before trying it as a name
 LOOKS_LIKE_AN_ID = re.compile(r"^([0-9A-Za-z]{22}|[a-z]+-[a-z]+-[0-9a-f]{8,})$")  # never a name
-FAVOURITE_KINDS = ("artists", "albums", "tracks", "genres")
 
 
 @dataclass(frozen=True)
@@ -80,10 +86,12 @@ def _reference_lookups(resource_type: str, reference: str) -> list[CatalogLookup
         pass
     else:
         return [CatalogLookup(uri_type, "spotify_id", spotify_id)] if uri_type == resource_type else []
-    lookups = []
     if BARE_SPOTIFY_ID.match(reference):
-        lookups.append(CatalogLookup(resource_type, "spotify_id", reference))
-    return [*lookups, CatalogLookup(resource_type, "name", reference)]
+        return [
+            CatalogLookup(resource_type, "spotify_id", reference),
+            CatalogLookup(resource_type, "name", reference, unless_spotify_id=True),
+        ]
+    return [CatalogLookup(resource_type, "name", reference)]
 
 
 def _seed(match: CatalogMatch) -> CatalogSeed:
@@ -105,14 +113,12 @@ def _empty_favourites() -> dict[str, list[str]]:
     return {kind: [] for kind in FAVOURITE_KINDS}
 
 
-def profile_favourites(profile) -> dict[str, list[str]]:
-    """A music profile's favourites per kind (artists, albums, tracks, genres) as strings."""
+def profile_favourites(values: dict[str, Any] | None) -> dict[str, list[str]]:
+    """A music profile's favourites per kind (artists, albums, tracks, genres: its favorite_<kind> values) as strings."""
     favourites = _empty_favourites()
-    if profile is None:
-        return favourites
     for kind in FAVOURITE_KINDS:
-        values = getattr(profile, f"favorite_{kind}")
-        favourites[kind].extend(str(value) for value in values or [] if isinstance(value, str | int))
+        given = (values or {}).get(kind)
+        favourites[kind].extend(str(value) for value in given or [] if isinstance(value, str | int))
     return favourites
 
 
@@ -128,7 +134,12 @@ def _profile_favourites(usernames: Sequence[str]) -> tuple[dict[str, list[str]],
         if user is None:
             unknown.append(username)
             continue
-        for kind, values in profile_favourites(getattr(user, "music_profile", None)).items():
+        profile = getattr(user, "music_profile", None)
+        if profile is None:
+            continue
+        for kind, values in profile_favourites(
+            {kind: getattr(profile, f"favorite_{kind}") for kind in FAVOURITE_KINDS}
+        ).items():
             favourites[kind].extend(values)
     return favourites, unknown
 

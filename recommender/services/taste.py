@@ -12,6 +12,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 from django.core.cache import cache
@@ -19,7 +20,7 @@ from django.utils import timezone
 
 from juke_ml.collaborative import CollaborativeConfig, taste_vector
 from juke_ml.model import MusicModel
-from recommender.selectors import EMBEDDING_MODELS, TasteState, taste_state_get
+from recommender.selectors import EMBEDDING_MODELS, FAVOURITE_KINDS, TasteState, taste_state_get
 from recommender.services.collaborative import LIKE_WEIGHT
 from recommender.services.interactions import ItemKey, interactions_load
 from recommender.services.seeds import profile_favourites, seeds_resolve
@@ -50,6 +51,24 @@ class Taste:
     items: list[TasteItem] = field(default_factory=list)
     genres: list[tuple[str, np.ndarray]] = field(default_factory=list)
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled into the cache: the items' vectors as one matrix, so loading is one array, not one per item."""
+        if len({len(item.vector) for item in self.items}) != 1:
+            return dict(self.__dict__)
+        rows = [(i.resource_type, i.item_id, i.spotify_id, i.name, i.weight, i.plays) for i in self.items]
+        matrix = np.vstack([item.vector for item in self.items])
+        return {"vector": self.vector, "genres": self.genres, "item_rows": rows, "item_matrix": matrix}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        if "item_rows" in state:
+            matrix = state.pop("item_matrix")
+            rows = state.pop("item_rows")
+            state["items"] = [
+                TasteItem(kind, item_id, spotify_id, name, weight, plays, matrix[n])
+                for n, (kind, item_id, spotify_id, name, weight, plays) in enumerate(rows)
+            ]
+        self.__dict__.update(state)
+
     @property
     def played_often(self) -> list[str]:
         """Spotify ids of the items played at least OFTEN_PLAYS times, most played first."""
@@ -62,9 +81,9 @@ def confidence(weights: np.ndarray) -> np.ndarray:
     return 1.0 + CONFIG.alpha * np.log1p(np.clip(weights, 0.0, None))
 
 
-def _interaction_weights(user, now: datetime) -> tuple[dict[ItemKey, float], dict[ItemKey, int]]:
+def _interaction_weights(user_id: int, now: datetime) -> tuple[dict[ItemKey, float], dict[ItemKey, int]]:
     interactions = interactions_load(
-        now=now, half_life_days=CONFIG.half_life_days, like_weight=LIKE_WEIGHT, user_id=user.id
+        now=now, half_life_days=CONFIG.half_life_days, like_weight=LIKE_WEIGHT, user_id=user_id
     )
     weights = {item: weight for (_, item), weight in interactions.weights.items()}
     plays = {item: count for (_, item), count in interactions.plays.items()}
@@ -90,11 +109,13 @@ def _items(weights: dict[ItemKey, float], plays: dict[ItemKey, int]) -> list[Tas
     return items
 
 
-def _favourites(profile, model: MusicModel | None) -> tuple[list[TasteItem], list[tuple[str, np.ndarray]]]:
+def _favourites(
+    favourites: dict[str, Any] | None, model: MusicModel | None
+) -> tuple[list[TasteItem], list[tuple[str, np.ndarray]]]:
     """The profile's favourites that resolve to catalog items (as likes) and genre vectors."""
-    if profile is None:
+    if favourites is None:
         return [], []
-    seed_set = seeds_resolve(favourites=profile_favourites(profile), model=model)
+    seed_set = seeds_resolve(favourites=profile_favourites(favourites), model=model)
     items = [
         TasteItem(seed.resource_type, seed.item_id, seed.spotify_id, seed.name, LIKE_WEIGHT, 0, vector)
         for seed, vector in seed_set.item_vectors
@@ -113,17 +134,12 @@ def _items_vector(items: list[TasteItem], model: MusicModel | None) -> np.ndarra
 
 def _cache_key(state: TasteState, model: MusicModel | None) -> str:
     """Changes whenever what the taste is built from changes: listens, likes, favourites or the model."""
-    profile = state.profile
-    favourites = (
-        [profile.favorite_artists, profile.favorite_albums, profile.favorite_tracks, profile.favorite_genres]
-        if profile is not None
-        else []
-    )
+    favourites = [state.favourites[kind] for kind in FAVOURITE_KINDS] if state.favourites is not None else []
     content = [state.listens, state.likes, favourites, model.version if model else None]
     digest = hashlib.sha1(
         json.dumps(content, sort_keys=True, default=str).encode("utf-8"), usedforsecurity=False
     ).hexdigest()
-    return f"taste:{state.user.pk}:{digest}"
+    return f"taste:{state.user_id}:{digest}"
 
 
 def taste_get(*, user, model: MusicModel | None, now: datetime | None = None, state: TasteState | None = None) -> Taste:
@@ -147,11 +163,11 @@ def taste_get(*, user, model: MusicModel | None, now: datetime | None = None, st
 
 
 def _taste_build(*, state: TasteState, model: MusicModel | None, now: datetime) -> Taste:
-    weights, plays = _interaction_weights(state.user, now)
+    weights, plays = _interaction_weights(state.user_id, now)
     played = _items(weights, plays)
     if not played:
         return Taste(vector=None)
-    favourite_items, genres = _favourites(state.profile, model)
+    favourite_items, genres = _favourites(state.favourites, model)
     known = {(item.resource_type, item.item_id) for item in played}
     items = played + [item for item in favourite_items if (item.resource_type, item.item_id) not in known]
     vector = _items_vector(items, model)
