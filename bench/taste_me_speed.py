@@ -177,6 +177,28 @@ def _print_table(timings: dict, cases: dict, trees: list[str]) -> None:
         print(f"| {label} | {len(values)} | {statistics.median(values):.1f} | {percentile(values, 0.99):.1f} |")
 
 
+def _engine_alone(engine_url: str, requests: int) -> str:
+    """p50 and p99 of the engine's part: the request /me/ (mode=discover) sends, posted straight to the engine."""
+    from recommender.services.embeddings import model_get_active  # noqa: PLC0415 - Django is set up by now
+    from recommender.services.taste import taste_get  # noqa: PLC0415
+
+    taste = taste_get(user=JukeUser.objects.get(username="bench-heavy"), model=model_get_active())
+    body = {
+        "seed_vectors": [taste.vector.tolist()],
+        "exclude_spotify_ids": taste.played_often[:4000],
+        "limit": 10,
+        "include_vectors": True,
+    }
+    timings = []
+    with httpx.Client(base_url=engine_url, timeout=30) as client:
+        for i in range(requests + 10):
+            started = time.perf_counter()
+            client.post("/recommend", json=body).raise_for_status()
+            if i >= 10:
+                timings.append((time.perf_counter() - started) * 1000)
+    return f"n {len(timings)}, p50 {statistics.median(timings):.1f} ms, p99 {percentile(timings, 0.99):.1f} ms"
+
+
 def _engine_environment() -> dict[str, str | None]:
     database = settings.DATABASES["default"]
     return {
@@ -212,6 +234,7 @@ def main() -> None:
         f"taste, {listens} listens, mode=discover": (heavy_token, {}),
         f"taste, {listens} listens, mode=familiar": (heavy_token, {"mode": "familiar"}),
         "profile only (no listens)": (fresh_token, {}),
+        "floor: token auth, then 400 (mode=x, no other query)": (heavy_token, {"mode": "x"}),
     }
     trees = {"new": REPO_ROOT, **({"old": args.old_tree.resolve()} if args.old_tree else {})}
     processes = []
@@ -221,11 +244,13 @@ def main() -> None:
             process, apis[tree] = start_api(engine_url, workdir / f"api-{tree}.log", root=root)
             processes.append(process)
         timings, statuses = _measure(apis, cases, args.requests)
+        engine_alone = _engine_alone(engine_url, args.requests // len(cases))
         print(f"trees: {', '.join(f'{tree} = {root}' for tree, root in trees.items())}")
         print(
             f"model {artifact.version if artifact else None}; {Track.objects.count()} tracks; statuses {dict(statuses)}"
         )
         _print_table(timings, cases, sorted(trees, reverse=True))
+        print(f"engine alone, POST /recommend as /me/ (discover) sends it: {engine_alone}")
     finally:
         for process in processes:
             process.terminate()

@@ -2,27 +2,26 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import (
     BinaryField,
     CharField,
-    Count,
     Exists,
     F,
     IntegerField,
-    Max,
-    OuterRef,
     QuerySet,
     Subquery,
     Value,
 )
-from django.db.models.functions import Cast, Concat
 
 from catalog.models import Album, Artist, Track
+from juke_auth.models import MusicProfile
 from listening.models import Like, Listen
 from recommender.models import AlbumEmbedding, ArtistEmbedding, ModelArtifact, TrackEmbedding
 
@@ -181,42 +180,47 @@ class TasteState:
     username: str
     favourites: dict[str, Any] | None  # the music profile's favorite_<kind> values by kind; None without a profile
     model_version: str | None
-    listens: str  # "<how many>:<last id>", "" for none
+    listens: str  # "<how many>:<last id>"
     likes: str
 
 
-def _counter(model) -> Subquery:
-    """ "<count>:<last id>" of the user's rows of `model`, from one scan of them (NULL when they have none)."""
-    rows = model.objects.filter(user_id=OuterRef("pk")).order_by().values("user_id")
-    summary = Concat(Cast(Count("id"), CharField()), Value(":"), Cast(Max("id"), CharField()), output_field=CharField())
-    return Subquery(rows.annotate(summary=summary).values("summary")[:1])
+def _taste_state_sql() -> str:
+    """One row: the user, their profile's favourites, (count, last id) of their listens and of their likes, the
+    active model. Plain SQL: the same read through the ORM (values + subquery annotations) cost 3x the query's own
+    time in compiling and converting (measured in bench/RESULTS.md, "recommendations/me/ queries")."""
+    users, profiles = get_user_model()._meta.db_table, MusicProfile._meta.db_table
+    listens, likes, models = Listen._meta.db_table, Like._meta.db_table, ModelArtifact._meta.db_table
+    favourites = ", ".join(f"p.favorite_{kind}" for kind in FAVOURITE_KINDS)
+    return (
+        f"SELECT u.id, u.username, p.id, {favourites}, l.n, l.last, k.n, k.last, "  # noqa: S608 - our identifiers
+        f"(SELECT version FROM {models} WHERE is_active LIMIT 1) "
+        f"FROM {users} u LEFT JOIN {profiles} p ON p.user_id = u.id "
+        f"CROSS JOIN (SELECT COUNT(*) AS n, MAX(id) AS last FROM {listens} WHERE user_id = %s) l "
+        f"CROSS JOIN (SELECT COUNT(*) AS n, MAX(id) AS last FROM {likes} WHERE user_id = %s) k "
+        "WHERE u.id = %s"
+    )
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str | bytes) else value
 
 
 def taste_state_get(*, user_id: int) -> TasteState | None:
     """The user's favourites, the counts and last ids of their listens and likes, and the active model's version:
     everything a cached taste's key depends on (one query). None if the user does not exist."""
-    favourites = {f"favourite_{kind}": F(f"music_profile__favorite_{kind}") for kind in FAVOURITE_KINDS}
-    row = (
-        get_user_model()
-        .objects.filter(pk=user_id)
-        .values(
-            "id",
-            "username",
-            profile_id=F("music_profile__id"),
-            **favourites,
-            taste_listens=_counter(Listen),
-            taste_likes=_counter(Like),
-            taste_model_version=_active_version(),
-        )
-        .first()
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(_taste_state_sql(), [user_id, user_id, user_id])
+        row = cursor.fetchone()
     if row is None:
         return None
+    found_id, username, profile_id, *favourites, listens, last_listen, likes, last_like, version = row
     return TasteState(
-        user_id=row["id"],
-        username=row["username"],
-        favourites=None if row["profile_id"] is None else {kind: row[f"favourite_{kind}"] for kind in FAVOURITE_KINDS},
-        model_version=row["taste_model_version"],
-        listens=row["taste_listens"] or "",
-        likes=row["taste_likes"] or "",
+        user_id=found_id,
+        username=username,
+        favourites=None
+        if profile_id is None
+        else {kind: _json(value) for kind, value in zip(FAVOURITE_KINDS, favourites, strict=True)},
+        model_version=version,
+        listens=f"{listens}:{last_listen}",
+        likes=f"{likes}:{last_like}",
     )
