@@ -155,7 +155,13 @@ def catalog_lookups_get(
     members += [_lookup_queryset(position, lookup) for position, lookup in enumerate(lookups)]
     if not members:
         return None, []
-    rows: Any = members[0].union(*members[1:], all=True) if len(members) > 1 else members[0]
+    rows: Any
+    if len(members) == 1:
+        rows = members[0]
+    elif connection.features.supports_slicing_ordering_in_compound:
+        rows = members[0].union(*members[1:], all=True)
+    else:  # SQLite (the embedded default): no LIMIT inside a UNION, so one query per lookup
+        rows = [row for member in members for row in member]
     version = None
     matches: list[CatalogMatch | None] = [None] * len(lookups)
     for position, item_id, spotify_id, name, vector in rows:
