@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -155,11 +158,47 @@ def taste_get(*, user, model: MusicModel | None, now: datetime | None = None, st
     if now is not None:
         return _taste_build(state=state, model=model, now=now)
     key = _cache_key(state, model)
-    taste = cache.get(key)
+    taste = _local.get(key)
     if taste is None:
-        taste = _taste_build(state=state, model=model, now=timezone.now())
-        cache.set(key, taste, CACHE_SECONDS)
+        taste = cache.get(key)
+        if taste is None:
+            taste = _taste_build(state=state, model=model, now=timezone.now())
+            cache.set(key, taste, CACHE_SECONDS)
+        _local.put(key, taste)
     return taste
+
+
+class _LocalTastes:
+    """The last few tastes this process served, so a user's next request skips fetching and unpickling theirs.
+
+    Safe to keep: a key names exactly what its taste was built from (listens, likes, favourites, model). Entries
+    live LOCAL_SECONDS, so only the slow fade of older listens can lag, and by at most that much more.
+    """
+
+    def __init__(self, size: int, seconds: float) -> None:
+        self._entries: OrderedDict[str, tuple[float, Taste]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._size, self._seconds = size, seconds
+
+    def get(self, key: str) -> Taste | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or entry[0] < time.monotonic():
+                return None
+            self._entries.move_to_end(key)
+            return entry[1]
+
+    def put(self, key: str, taste: Taste) -> None:
+        with self._lock:
+            self._entries[key] = (time.monotonic() + self._seconds, taste)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+
+LOCAL_TASTES = 32  # a few MB per process: a taste is at most MAX_TASTE_ITEMS items
+LOCAL_SECONDS = 60.0
+_local = _LocalTastes(LOCAL_TASTES, LOCAL_SECONDS)
 
 
 def _taste_build(*, state: TasteState, model: MusicModel | None, now: datetime) -> Taste:
