@@ -48,7 +48,8 @@ from tests.plugins.engine_server import free_port, start_engine, stop_engine  # 
 URL = "/api/v1/recommendations/"
 
 
-def start_api(engine_url: str, log_path: Path) -> tuple[subprocess.Popen, str]:
+def start_api(engine_url: str, log_path: Path, root: Path = REPO_ROOT) -> tuple[subprocess.Popen, str]:
+    """gunicorn (2 workers, DEBUG off) serving the tree at `root` on a free port; waits for /healthz."""
     port = free_port()
     database = settings.DATABASES["default"]
     env = {
@@ -74,13 +75,13 @@ def start_api(engine_url: str, log_path: Path) -> tuple[subprocess.Popen, str]:
             "--log-level",
             "warning",
         ],
-        cwd=REPO_ROOT,
+        cwd=root,
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
     )
     base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90  # a loaded shared machine can take a while to import Django twice
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"{base_url}/healthz", timeout=2).status_code in (200, 503):

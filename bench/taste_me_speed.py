@@ -9,7 +9,13 @@ is then deployed). Then it starts the engine (uvicorn) and the API (gunicorn, 2 
 sends sequential GETs from one keep-alive client: the taste path right after a new listen (the cached taste
 is stale, so it is rebuilt from all 10,000 listens), the taste path when nothing changed (mode=discover, the
 default, which also excludes what the user plays often, and mode=familiar), and side by side the profile path
-of a user with no listens (today's /me/). Statuses are counted; warm-up requests are excluded.
+of a user with no listens. Statuses are counted; warm-up requests are excluded.
+
+`--old-tree PATH` serves another checkout (say main) from a second gunicorn on the same engine and database,
+and sends every request to both (alternating which goes first), so old and new are compared in one run:
+
+    CACHE_URL=redis://127.0.0.1:6379/3 POSTGRES_HOST=127.0.0.1 POSTGRES_NAME=juke_recs_taste_bench \
+        .venv/bin/python bench/taste_me_speed.py --requests 400 --old-tree /work/main
 """
 
 from __future__ import annotations
@@ -109,10 +115,109 @@ def tokens() -> tuple[str, str]:
     return auth_token_issue(user=heavy), auth_token_issue(user=fresh)
 
 
+def _new_listen(i: int) -> None:
+    """A listen arrives: the taste's cache key changes, so the next GET of each tree rebuilds it."""
+    heavy = JukeUser.objects.get(username="bench-heavy")
+    track = Track.objects.order_by("?").first()
+    Listen.objects.create(
+        user=heavy,
+        listened_at=timezone.now(),
+        track=track,
+        artist_name="",
+        track_name=track.name,
+        source="import",
+        fingerprint=f"bench-new-{i}-{time.time_ns()}",
+    )
+
+
+def _measure(apis: dict[str, str], cases: dict, requests: int) -> tuple[dict, dict]:
+    """Sequential GETs, every case in turn, each request sent to every tree (alternating which goes first)."""
+    timings: dict[tuple[str, str], list[float]] = {(tree, label): [] for tree in apis for label in cases}
+    statuses: dict[int, int] = defaultdict(int)
+    clients = {tree: httpx.Client(base_url=url, timeout=30) for tree, url in apis.items()}
+    try:
+        for i in range(requests + 30):
+            label = list(cases)[i % len(cases)]
+            token, params = cases[label]
+            if params.get("new"):
+                _new_listen(i)
+                params = {}
+            order = list(apis) if (i // len(cases)) % 2 == 0 else list(reversed(apis))
+            for tree in order:
+                started = time.perf_counter()
+                response = clients[tree].get(
+                    "/api/v1/recommendations/me/", params=params, headers={"Authorization": f"Token {token}"}
+                )
+                elapsed = (time.perf_counter() - started) * 1000
+                statuses[response.status_code] += 1
+                if i >= 30:
+                    timings[(tree, label)].append(elapsed)
+    finally:
+        for client in clients.values():
+            client.close()
+    return timings, statuses
+
+
+def _print_table(timings: dict, cases: dict, trees: list[str]) -> None:
+    if len(trees) == 2:
+        print("| GET /recommendations/me/ | p50 new/old | old p50 ms | new p50 ms | old p99 ms | new p99 ms | n each |")
+        print("|---|---|---|---|---|---|---|")
+        for label in cases:
+            old, new = timings[("old", label)], timings[("new", label)]
+            ratio = statistics.median(new) / statistics.median(old)
+            print(
+                f"| {label} | {ratio:.2f}x | {statistics.median(old):.1f} | {statistics.median(new):.1f} | "
+                f"{percentile(old, 0.99):.1f} | {percentile(new, 0.99):.1f} | {len(new)} |"
+            )
+        return
+    print("| GET /recommendations/me/ | n | p50 ms | p99 ms |")
+    print("|---|---|---|---|")
+    for label in cases:
+        values = timings[("new", label)]
+        print(f"| {label} | {len(values)} | {statistics.median(values):.1f} | {percentile(values, 0.99):.1f} |")
+
+
+def _engine_alone(engine_url: str, requests: int) -> str:
+    """p50 and p99 of the engine's part: the request /me/ (mode=discover) sends, posted straight to the engine."""
+    from recommender.services.embeddings import model_get_active  # noqa: PLC0415 - Django is set up by now
+    from recommender.services.taste import taste_get  # noqa: PLC0415
+
+    taste = taste_get(user=JukeUser.objects.get(username="bench-heavy"), model=model_get_active())
+    body = {
+        "seed_vectors": [taste.vector.tolist()],
+        "exclude_spotify_ids": taste.played_often[:4000],
+        "limit": 10,
+        "include_vectors": True,
+    }
+    timings = []
+    with httpx.Client(base_url=engine_url, timeout=30) as client:
+        for i in range(requests + 10):
+            started = time.perf_counter()
+            client.post("/recommend", json=body).raise_for_status()
+            if i >= 10:
+                timings.append((time.perf_counter() - started) * 1000)
+    return f"n {len(timings)}, p50 {statistics.median(timings):.1f} ms, p99 {percentile(timings, 0.99):.1f} ms"
+
+
+def _engine_environment() -> dict[str, str | None]:
+    database = settings.DATABASES["default"]
+    return {
+        "DATABASE_URL": None,
+        "POSTGRES_NAME": database["NAME"],
+        "POSTGRES_HOST": database["HOST"] or "127.0.0.1",
+        "POSTGRES_USER": database["USER"] or "postgres",
+        "POSTGRES_PASSWORD": database["PASSWORD"] or "",
+        "POSTGRES_PORT": str(database["PORT"] or 5432),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--prepare", action="store_true")
     parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument(
+        "--old-tree", type=Path, help="another checkout (e.g. a worktree of main) served side by side as 'old'"
+    )
     args = parser.parse_args()
     if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         sys.exit("Set POSTGRES_* to the bench database (PostgreSQL).")
@@ -122,66 +227,34 @@ def main() -> None:
     artifact = model_artifact_get_active()
     heavy_token, fresh_token = tokens()
     listens = Listen.objects.filter(user__username="bench-heavy").count()
-    database = settings.DATABASES["default"]
     workdir = Path(tempfile.mkdtemp(prefix="taste-me-bench-"))
-    engine, engine_url = start_engine(
-        {
-            "DATABASE_URL": None,
-            "POSTGRES_NAME": database["NAME"],
-            "POSTGRES_HOST": database["HOST"] or "127.0.0.1",
-            "POSTGRES_USER": database["USER"] or "postgres",
-            "POSTGRES_PASSWORD": database["PASSWORD"] or "",
-            "POSTGRES_PORT": str(database["PORT"] or 5432),
-        },
-        workdir / "engine.log",
-    )
-    api = None
+    engine, engine_url = start_engine(_engine_environment(), workdir / "engine.log")
     cases = {
         f"taste, {listens} listens, mode=discover, after a new listen (taste rebuilt)": (heavy_token, {"new": True}),
         f"taste, {listens} listens, mode=discover": (heavy_token, {}),
         f"taste, {listens} listens, mode=familiar": (heavy_token, {"mode": "familiar"}),
-        "profile only (no listens; today's path)": (fresh_token, {}),
+        "profile only (no listens)": (fresh_token, {}),
+        "floor: token auth, then 400 (mode=x, no other query)": (heavy_token, {"mode": "x"}),
     }
+    trees = {"new": REPO_ROOT, **({"old": args.old_tree.resolve()} if args.old_tree else {})}
+    processes = []
     try:
-        api, api_url = start_api(engine_url, workdir / "api.log")
-        timings: dict[str, list[float]] = {label: [] for label in cases}
-        statuses: dict[int, int] = defaultdict(int)
-        with httpx.Client(base_url=api_url, timeout=30) as client:
-            for i in range(args.requests + 30):
-                label = list(cases)[i % len(cases)]
-                token, params = cases[label]
-                if params.get("new"):  # a listen arrives: the taste's cache key changes, the next GET rebuilds it
-                    heavy = JukeUser.objects.get(username="bench-heavy")
-                    track = Track.objects.order_by("?").first()
-                    Listen.objects.create(
-                        user=heavy,
-                        listened_at=timezone.now(),
-                        track=track,
-                        artist_name="",
-                        track_name=track.name,
-                        source="import",
-                        fingerprint=f"bench-new-{i}",
-                    )
-                    params = {}
-                started = time.perf_counter()
-                response = client.get(
-                    "/api/v1/recommendations/me/", params=params, headers={"Authorization": f"Token {token}"}
-                )
-                elapsed = (time.perf_counter() - started) * 1000
-                statuses[response.status_code] += 1
-                if i >= 30:
-                    timings[label].append(elapsed)
+        apis = {}
+        for tree, root in trees.items():
+            process, apis[tree] = start_api(engine_url, workdir / f"api-{tree}.log", root=root)
+            processes.append(process)
+        timings, statuses = _measure(apis, cases, args.requests)
+        engine_alone = _engine_alone(engine_url, args.requests // len(cases))
+        print(f"trees: {', '.join(f'{tree} = {root}' for tree, root in trees.items())}")
         print(
             f"model {artifact.version if artifact else None}; {Track.objects.count()} tracks; statuses {dict(statuses)}"
         )
-        print("| GET /recommendations/me/ | n | p50 ms | p99 ms |")
-        print("|---|---|---|---|")
-        for label, values in timings.items():
-            print(f"| {label} | {len(values)} | {statistics.median(values):.1f} | {percentile(values, 0.99):.1f} |")
+        _print_table(timings, cases, sorted(trees, reverse=True))
+        print(f"engine alone, POST /recommend as /me/ (discover) sends it: {engine_alone}")
     finally:
-        if api is not None:
-            api.terminate()
-            api.wait(timeout=15)
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=15)
         stop_engine(engine)
     print(machine_header(end=True))
 

@@ -8,6 +8,8 @@ a hung engine costs a request at most one timeout, and costs nothing while its c
 
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
 import threading
 from collections.abc import Sequence
@@ -45,6 +47,7 @@ class EngineRecommendation:
     name: str
     likeness: float
     extra: dict[str, Any]
+    vector: bytes | None = None  # its stored vector (little-endian float32), when asked for with include_vectors
 
 
 @dataclass(frozen=True)
@@ -59,15 +62,26 @@ class EngineRecommendations:
     unresolved: list[str] = field(default_factory=list)
 
 
+def _vector(encoded: Any) -> bytes | None:
+    """The raw float32 bytes of a result's `extra.vector` (base64), or None when absent or unreadable."""
+    if not isinstance(encoded, str):
+        return None
+    try:
+        return base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _recommendation(item: dict[str, Any]) -> EngineRecommendation:
+    extra = dict(item.get("extra") or {})
+    vector = _vector(extra.pop("vector", None))
+    return EngineRecommendation(
+        name=str(item.get("name", "")), likeness=float(item.get("likeness", 0.0)), extra=extra, vector=vector
+    )
+
+
 def _recommendations(items: Any) -> list[EngineRecommendation]:
-    return [
-        EngineRecommendation(
-            name=str(item.get("name", "")),
-            likeness=float(item.get("likeness", 0.0)),
-            extra=dict(item.get("extra") or {}),
-        )
-        for item in items or []
-    ]
+    return [_recommendation(item) for item in items or []]
 
 
 _shared_clients: dict[tuple[str, float], httpx.Client] = {}
@@ -172,8 +186,10 @@ class EngineClient:
         exclude_spotify_ids: Sequence[str] = (),
         limit: int = 10,
         resource_types: Sequence[str] | None = None,
+        include_vectors: bool = False,
     ) -> EngineRecommendations:
-        """Ranked artists/albums/tracks like the seeds (POST /recommend)."""
+        """Ranked artists/albums/tracks like the seeds (POST /recommend); with `include_vectors`, each result's
+        stored vector too (so explaining results needs no database read)."""
         body: dict[str, Any] = {
             "seed_vectors": [[float(value) for value in vector] for vector in seed_vectors],
             "artists": list(artists),
@@ -186,6 +202,8 @@ class EngineClient:
         }
         if resource_types:
             body["resource_types"] = list(resource_types)
+        if include_vectors:
+            body["include_vectors"] = True
         data = self._post("/recommend", body)
         return EngineRecommendations(
             artists=_recommendations(data.get("artists")),

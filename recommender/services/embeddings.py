@@ -18,7 +18,7 @@ from django.db.models import F, Q
 
 from catalog.models import Album, Artist, Genre, Track, TrackAudioFeatures
 from juke_ml.model import MusicModel
-from recommender.selectors import model_artifact_active_version, model_artifact_get_active
+from recommender.selectors import model_artifact_active_version, model_artifact_get, model_artifact_get_active
 from recommender.services.embedding_store import Computed as _Computed
 from recommender.services.embedding_store import EmbeddingSyncResult, ProgressFactory, embeddings_write
 
@@ -39,14 +39,18 @@ def _no_progress(iterable: Iterable, total: int, description: str) -> Iterable:
 
 def model_get_active() -> MusicModel | None:
     """The active model, rebuilt from its artifact once per version (cached in this process)."""
-    version = model_artifact_active_version()
+    return model_get_for_version(model_artifact_active_version())
+
+
+def model_get_for_version(version: str | None) -> MusicModel | None:
+    """The model of this version, just read as the active one (no query once cached in this process)."""
     if version is None:
         return None
     with _model_cache_lock:
         cached = _model_cache.get(version)
     if cached is not None:
         return cached
-    artifact = model_artifact_get_active()
+    artifact = model_artifact_get(version=version) or model_artifact_get_active()
     if artifact is None:
         return None
     model = MusicModel.from_payload(artifact.payload)

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from recommender.selectors import EMBEDDING_MODELS
+from recommender.selectors import embedding_vectors_by_spotify_id
 
 SINGULAR = {"artists": "artist", "albums": "album", "tracks": "track"}
 MAX_REASONS = 300
@@ -32,13 +32,10 @@ def item_uri(resource_type: str, spotify_id: str) -> str:
     return f"juke:{resource_type}:{spotify_id}"
 
 
-def _stored_vectors(resource_type: str, spotify_ids: list[str]) -> dict[str, np.ndarray]:
-    rows = (
-        EMBEDDING_MODELS[resource_type]
-        ._default_manager.filter(**{f"{resource_type}__spotify_id__in": spotify_ids})
-        .values_list(f"{resource_type}__spotify_id", "vector")
-    )
-    return {spotify_id: np.frombuffer(bytes(vector), dtype="<f4") for spotify_id, vector in rows}
+def _stored_vectors(missing: dict[str, list[str]]) -> dict[tuple[str, str], np.ndarray]:
+    """Stored vectors of recommended items the ranking did not send back, by (type, spotify_id): one query."""
+    stored = embedding_vectors_by_spotify_id(spotify_ids=missing)
+    return {key: np.frombuffer(vector, dtype="<f4") for key, vector in stored.items()}
 
 
 def _reason_matrix(reasons: list[Reason]) -> np.ndarray | None:
@@ -49,17 +46,40 @@ def _reason_matrix(reasons: list[Reason]) -> np.ndarray | None:
     return matrix / np.where(norms > 1e-12, norms, 1.0)
 
 
+def _item_vector(item: dict[str, Any]) -> np.ndarray | None:
+    """The vector the ranking sent with an item (`vector`: raw float32 bytes), taken off the item."""
+    vector = item.pop("vector", None)
+    return np.frombuffer(vector, dtype="<f4") if vector is not None else None
+
+
 def recommendations_explain(results: dict[str, list[dict[str, Any]]], reasons: Iterable[Reason]) -> None:
-    """Add `uri` and `because` (the closest reason, or None) to each recommended item, in place."""
+    """Add `uri` and `because` (the closest reason, or None) to each recommended item, in place.
+
+    An item's vector comes with it (`vector`, from the engine's answer or the offline ranking); the vectors of
+    items that came without one are read from the database, every type in one query.
+    """
     reason_list = list(reasons)[:MAX_REASONS]
     matrix = _reason_matrix(reason_list)
+    vectors: dict[tuple[str, str], np.ndarray | None] = {}
+    missing: dict[str, list[str]] = {}
     for plural, items in results.items():
         resource_type = SINGULAR[plural]
-        ids = [str(item["extra"].get("spotify_id", "")) for item in items]
-        vectors = _stored_vectors(resource_type, ids) if matrix is not None and ids else {}
-        for item, spotify_id in zip(items, ids, strict=True):
+        for item in items:
+            spotify_id = str(item["extra"].get("spotify_id", ""))
+            vector = _item_vector(item)
+            if not spotify_id:
+                continue
+            vectors[(resource_type, spotify_id)] = vector
+            if vector is None:
+                missing.setdefault(resource_type, []).append(spotify_id)
+    if matrix is not None and missing:
+        vectors.update(_stored_vectors(missing))
+    for plural, items in results.items():
+        resource_type = SINGULAR[plural]
+        for item in items:
+            spotify_id = str(item["extra"].get("spotify_id", ""))
             item["uri"] = item_uri(resource_type, spotify_id) if spotify_id else None
-            vector = vectors.get(spotify_id)
+            vector = vectors.get((resource_type, spotify_id)) if spotify_id else None
             if matrix is None or vector is None or len(vector) != matrix.shape[1]:
                 item["because"] = None
                 continue

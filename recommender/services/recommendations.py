@@ -17,11 +17,11 @@ from juke_ml.query import DEFAULT_SEED_WEIGHT, build_query_vector
 from recommender.engine_client import EngineClient, EngineRecommendations, EngineRejected, get_engine_client
 from recommender.errors import NO_SEED_MESSAGE, EmptyProfile, NothingToRecommendFrom, SeedErrors
 from recommender.models import AlbumEmbedding, ArtistEmbedding, TrackEmbedding
-from recommender.selectors import model_artifact_active_version
+from recommender.selectors import model_artifact_active_version, taste_state_get
 from recommender.services.collaborative import LIKE_WEIGHT
-from recommender.services.embeddings import model_get_active
+from recommender.services.embeddings import model_get_active, model_get_for_version
 from recommender.services.explain import Reason, item_uri, recommendations_explain
-from recommender.services.seeds import SeedSet, seeds_resolve
+from recommender.services.seeds import SeedSet, profile_favourites, seeds_resolve, seeds_resolve_with_model
 from recommender.services.taste import Taste, confidence, taste_get
 
 RESOURCE_TYPES = ("artists", "albums", "tracks")
@@ -54,10 +54,6 @@ def _parse_generated_at(value: str | None) -> datetime:
         if parsed is not None:
             return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
     return datetime.now(UTC)
-
-
-def _resolve(model: MusicModel | None, **kwargs) -> SeedSet:
-    return seeds_resolve(model=model, **kwargs)
 
 
 def _seed_labels(seed_set: SeedSet) -> list[str]:
@@ -113,6 +109,7 @@ def _user_tastes(usernames: Sequence[str], requester, model: MusicModel | None) 
 
 
 def _ask_engine(client: EngineClient | None, *, names: dict[str, list[str]], **request) -> EngineRecommendations:
+    """The engine's ranking, each result with its vector (to explain it without reading the vectors here)."""
     client = client or get_engine_client()
     try:
         return client.recommend(
@@ -120,6 +117,7 @@ def _ask_engine(client: EngineClient | None, *, names: dict[str, list[str]], **r
             albums=names.get("albums", [])[:MAX_NAMES_PER_KIND],
             tracks=names.get("tracks", [])[:MAX_NAMES_PER_KIND],
             genres=names.get("genres", [])[:MAX_NAMES_PER_KIND],
+            include_vectors=True,
             **request,
         )
     except EngineRejected as error:
@@ -128,7 +126,10 @@ def _ask_engine(client: EngineClient | None, *, names: dict[str, list[str]], **r
 
 def _answer(answer: EngineRecommendations, reasons: list[Reason], seeds: list[str]) -> Recommendations:
     results = {
-        kind: [{"name": item.name, "likeness": item.likeness, "extra": item.extra} for item in getattr(answer, kind)]
+        kind: [
+            {"name": item.name, "likeness": item.likeness, "extra": item.extra, "vector": item.vector}
+            for item in getattr(answer, kind)
+        ]
         for kind in RESOURCE_TYPES
     }
     recommendations_explain(results, reasons)
@@ -139,6 +140,34 @@ def _answer(answer: EngineRecommendations, reasons: list[Reason], seeds: list[st
         unresolved=answer.unresolved,
         seeds=seeds,
     )
+
+
+def _recommend(
+    seed_set: SeedSet,
+    model: MusicModel | None,
+    tastes: list[tuple[str, Taste | None]],
+    *,
+    seed_weight: float,
+    limit: int,
+    resource_types: Sequence[str] | None,
+    client: EngineClient | None,
+) -> Recommendations:
+    """Rank at the engine from resolved seeds and users' tastes; explain each result by its closest seed."""
+    vectors = _query_vectors(seed_set, model) + [taste.vector for _, taste in tastes if taste is not None]
+    if not vectors and not any(seed_set.names.values()):
+        raise NothingToRecommendFrom()
+    reasons = _seed_reasons(seed_set) + [reason for _, taste in tastes if taste for reason in _taste_reasons(taste)]
+    answer = _ask_engine(
+        client,
+        names=seed_set.names,
+        seed_vectors=[np.asarray(vector).tolist() for vector in vectors[:MAX_SEED_VECTORS]],
+        seed_weight=seed_weight,
+        exclude_spotify_ids=seed_set.exclude_spotify_ids,
+        limit=limit,
+        resource_types=resource_types,
+    )
+    labels = _seed_labels(seed_set) + [f"user:{username}" for username, taste in tastes if taste is not None]
+    return _answer(answer, reasons, labels)
 
 
 def recommendation_list(
@@ -160,34 +189,28 @@ def recommendation_list(
 
     `users`: the listening taste of these users (the requester themselves, or users whose listens are public).
     Raises SeedErrors for invalid/unknown URIs, profiles or users, NothingToRecommendFrom when nothing resolves;
-    ServiceUnavailable when the engine is down or slow (engine_client).
+    ServiceUnavailable when the engine is down or slow (engine_client). Without `users`, the seeds and the
+    active model's version are read in one query.
     """
     if not any((artists, albums, tracks, genres, seeds, profiles, users)):
         raise NothingToRecommendFrom(NO_SEED_MESSAGE)
-    model = model_get_active()
-    tastes = _user_tastes(users, requester, model)
-    profiles = [*profiles, *(username for username, taste in tastes if taste is None)]
-    seed_set = _resolve(
-        model, artists=artists, albums=albums, tracks=tracks, genres=genres, seeds=seeds, profiles=profiles
+    requested: dict[str, Any] = {"artists": artists, "albums": albums, "tracks": tracks, "genres": genres}
+    if users:
+        model = model_get_active()
+        tastes = _user_tastes(users, requester, model)
+        profiles = [*profiles, *(username for username, taste in tastes if taste is None)]
+        seed_set = seeds_resolve(model=model, seeds=seeds, profiles=profiles, **requested)
+    else:
+        tastes = []
+        seed_set, model = seeds_resolve_with_model(seeds=seeds, profiles=profiles, **requested)
+    return _recommend(
+        seed_set, model, tastes, seed_weight=seed_weight, limit=limit, resource_types=resource_types, client=client
     )
-    vectors = _query_vectors(seed_set, model) + [taste.vector for _, taste in tastes if taste is not None]
-    if not vectors and not any(seed_set.names.values()):
-        raise NothingToRecommendFrom()
-    reasons = _seed_reasons(seed_set) + [reason for _, taste in tastes if taste for reason in _taste_reasons(taste)]
-    answer = _ask_engine(
-        client,
-        names=seed_set.names,
-        seed_vectors=[np.asarray(vector).tolist() for vector in vectors[:MAX_SEED_VECTORS]],
-        seed_weight=seed_weight,
-        exclude_spotify_ids=seed_set.exclude_spotify_ids,
-        limit=limit,
-        resource_types=resource_types,
-    )
-    labels = _seed_labels(seed_set) + [f"user:{username}" for username, taste in tastes if taste is not None]
-    return _answer(answer, reasons, labels)
 
 
-def _popular_in_genres(genres: Sequence[str], limit: int, resource_types: Sequence[str] | None) -> Recommendations:
+def _popular_in_genres(
+    genres: Sequence[str], limit: int, resource_types: Sequence[str] | None, model_version: str | None
+) -> Recommendations:
     """The most popular catalog items of these genres (for someone whose profile has only genres we cannot embed)."""
     wanted = resource_types or RESOURCE_TYPES
     names = [genre.strip() for genre in genres if genre.strip()]
@@ -216,9 +239,11 @@ def _popular_in_genres(genres: Sequence[str], limit: int, resource_types: Sequen
             for row in rows
         ]
     recommendations_explain(results, [])
-    version = model_artifact_active_version() or "unknown"
     return Recommendations(
-        **results, model_version=version, generated_at=datetime.now(UTC), seeds=[f"genre:{g}" for g in names]
+        **results,
+        model_version=model_version or "unknown",
+        generated_at=datetime.now(UTC),
+        seeds=[f"genre:{g}" for g in names],
     )
 
 
@@ -235,7 +260,11 @@ def recommendation_list_for_user(
 
     EmptyProfile when they have no listens, likes or favourites.
     """
-    taste = taste_get(user=user, model=model_get_active())
+    state = taste_state_get(user_id=user.pk)
+    if state is None:
+        raise EmptyProfile()
+    model = model_get_for_version(state.model_version)
+    taste = taste_get(user=user, model=model, state=state)
     if taste.vector is not None:
         exclude = taste.played_often[:MAX_EXCLUDED] if mode == "discover" else []
         answer = _ask_engine(
@@ -246,18 +275,26 @@ def recommendation_list_for_user(
             limit=limit,
             resource_types=resource_types,
         )
-        return _answer(answer, _taste_reasons(taste), [f"user:{user.username}"])
-    profile = getattr(user, "music_profile", None)
-    if profile is None or not any(
-        (profile.favorite_artists, profile.favorite_albums, profile.favorite_tracks, profile.favorite_genres)
-    ):
+        return _answer(answer, _taste_reasons(taste), [f"user:{state.username}"])
+    raw = state.favourites or {}
+    if not any(raw.get(kind) for kind in ("artists", "albums", "tracks", "genres")):
         raise EmptyProfile()
+    favourites = profile_favourites(raw)
     try:
-        return recommendation_list(profiles=[user.username], limit=limit, resource_types=resource_types, client=client)
+        seed_set = seeds_resolve(favourites=favourites, model=model)
+        return _recommend(
+            seed_set,
+            model,
+            [],
+            seed_weight=DEFAULT_SEED_WEIGHT,
+            limit=limit,
+            resource_types=resource_types,
+            client=client,
+        )
     except NothingToRecommendFrom:
-        if not profile.favorite_genres:
+        if not raw.get("genres"):
             raise
-        return _popular_in_genres(profile.favorite_genres, limit, resource_types)
+        return _popular_in_genres(favourites["genres"], limit, resource_types, state.model_version)
 
 
 # ---- in-process scoring (manage.py recommend --offline) ------------------------------------------------
@@ -289,6 +326,7 @@ def _offline_rank(
         {
             "name": rows[position][1],
             "likeness": float(cosine_to_likeness(float(score))),
+            "vector": bytes(rows[position][0]),
             "extra": {
                 "spotify_id": rows[position][2],
                 "model_version": rows[position][3],
@@ -319,8 +357,8 @@ def recommendation_list_offline(
     if not any((artists, albums, tracks, genres, seeds, profiles)):
         raise NothingToRecommendFrom(NO_SEED_MESSAGE)
     model = model_get_active()
-    seed_set = _resolve(
-        model, artists=artists, albums=albums, tracks=tracks, genres=genres, seeds=seeds, profiles=profiles
+    seed_set = seeds_resolve(
+        model=model, artists=artists, albums=albums, tracks=tracks, genres=genres, seeds=seeds, profiles=profiles
     )
     if seed_set.is_empty:
         raise NothingToRecommendFrom()

@@ -3,7 +3,8 @@
 A seed that matches a catalog item (case-insensitive name, bare Spotify id, `spotify:<type>:<id>` or
 `juke:<type>:<id>` URI) becomes that item's stored vector and is excluded from the results by spotify_id.
 A genre the active model knows becomes its genre vector. Only what does not resolve is forwarded to the
-engine by name.
+engine by name. Every item reference of a request (and the active model's version) is read in one query
+(recommender.selectors.catalog_lookups_get).
 """
 
 from __future__ import annotations
@@ -11,19 +12,26 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from django.contrib.auth import get_user_model
-from django.db.models import F
 
-from catalog.models import Album, Artist, Track
 from juke_ml.model import MusicModel
 from recommender.errors import SeedErrors
-from recommender.selectors import embedding_vectors_get
+from recommender.selectors import (
+    CATALOG_MODELS,
+    FAVOURITE_KINDS,
+    CatalogLookup,
+    CatalogMatch,
+    catalog_lookups_get,
+)
+from recommender.services.embeddings import model_get_for_version
+
+__all__ = ["CATALOG_MODELS", "PLURAL", "SEED_TYPES", "CatalogSeed", "SeedSet", "seeds_resolve"]
 
 SEED_TYPES = ("artist", "album", "track")
 PLURAL = {"artist": "artists", "album": "albums", "track": "tracks"}
-CATALOG_MODELS: dict[str, type[Artist] | type[Album] | type[Track]] = {"artist": Artist, "album": Album, "track": Track}
 # Spotify ids are 22 base-62 characters; catalog imports without ids make up ids with "-" (csv-artist-...).
 URI_PATTERN = re.compile(r"^(juke|spotify):(artist|album|track):([0-9A-Za-z_-]{1,64})$")
 BARE_SPOTIFY_ID = re.compile(r"^[0-9A-Za-z_-]{8,64}$")  # worth trying as an id before trying it as a name
@@ -67,53 +75,57 @@ def seed_uri_parse(uri: str) -> tuple[str, str]:
     return match.group(2), match.group(3)
 
 
-def _by_spotify_id(resource_type: str, spotify_id: str) -> CatalogSeed | None:
-    row = (
-        CATALOG_MODELS[resource_type]
-        ._default_manager.filter(spotify_id=spotify_id)
-        .values("id", "spotify_id", "name")
-        .first()
-    )
-    return CatalogSeed(resource_type, row["id"], row["spotify_id"], row["name"]) if row else None
-
-
-def _by_name(resource_type: str, name: str) -> CatalogSeed | None:
-    queryset = CATALOG_MODELS[resource_type]._default_manager.filter(name__iexact=name)
-    if resource_type in ("artist", "track"):
-        # Several items can share a name: the most popular one is the likeliest meant.
-        queryset = queryset.order_by(F("popularity").desc(nulls_last=True), "id")
-    else:
-        queryset = queryset.order_by("id")
-    row = queryset.values("id", "spotify_id", "name").first()
-    return CatalogSeed(resource_type, row["id"], row["spotify_id"], row["name"]) if row else None
-
-
-def catalog_reference_resolve(*, resource_type: str, reference: str) -> CatalogSeed | None:
-    """A catalog item from a name (case-insensitive), a bare Spotify id, or a spotify:/juke: URI; None if unknown."""
+def _reference_lookups(resource_type: str, reference: str) -> list[CatalogLookup]:
+    """The lookups that find what a reference means, best first: a URI's item, else the id, else the name."""
     reference = reference.strip()
     if not reference:
-        return None
+        return []
     try:
         uri_type, spotify_id = seed_uri_parse(reference)
     except ValueError:
         pass
     else:
-        return _by_spotify_id(uri_type, spotify_id) if uri_type == resource_type else None
+        return [CatalogLookup(uri_type, "spotify_id", spotify_id)] if uri_type == resource_type else []
     if BARE_SPOTIFY_ID.match(reference):
-        found = _by_spotify_id(resource_type, reference)
-        if found:
-            return found
-    return _by_name(resource_type, reference)
+        return [
+            CatalogLookup(resource_type, "spotify_id", reference),
+            CatalogLookup(resource_type, "name", reference, unless_spotify_id=True),
+        ]
+    return [CatalogLookup(resource_type, "name", reference)]
+
+
+def _seed(match: CatalogMatch) -> CatalogSeed:
+    return CatalogSeed(match.resource_type, match.item_id, match.spotify_id, match.name)
+
+
+def catalog_reference_resolve(*, resource_type: str, reference: str) -> CatalogSeed | None:
+    """A catalog item from a name (case-insensitive), a bare Spotify id, or a spotify:/juke: URI; None if unknown."""
+    _, matches = catalog_lookups_get(lookups=_reference_lookups(resource_type, reference), with_model_version=False)
+    found = next((match for match in matches if match is not None), None)
+    return _seed(found) if found is not None else None
 
 
 def _clean(values: Iterable[str] | None) -> list[str]:
     return sorted({str(value).strip() for value in values or () if str(value).strip()})
 
 
+def _empty_favourites() -> dict[str, list[str]]:
+    return {kind: [] for kind in FAVOURITE_KINDS}
+
+
+def profile_favourites(values: dict[str, Any] | None) -> dict[str, list[str]]:
+    """A music profile's favourites per kind (artists, albums, tracks, genres: its favorite_<kind> values) as strings."""
+    favourites = _empty_favourites()
+    for kind in FAVOURITE_KINDS:
+        given = (values or {}).get(kind)
+        favourites[kind].extend(str(value) for value in given or [] if isinstance(value, str | int))
+    return favourites
+
+
 def _profile_favourites(usernames: Sequence[str]) -> tuple[dict[str, list[str]], list[str]]:
     """Favourites of the named users' music profiles merged per kind, and the usernames that do not exist."""
     user_model = get_user_model()
-    favourites: dict[str, list[str]] = {"artists": [], "albums": [], "tracks": [], "genres": []}
+    favourites = _empty_favourites()
     unknown = []
     for username in usernames:
         user = user_model.objects.filter(username=username).select_related("music_profile").first()
@@ -125,57 +137,71 @@ def _profile_favourites(usernames: Sequence[str]) -> tuple[dict[str, list[str]],
         profile = getattr(user, "music_profile", None)
         if profile is None:
             continue
-        for kind, values in (
-            ("artists", profile.favorite_artists),
-            ("albums", profile.favorite_albums),
-            ("tracks", profile.favorite_tracks),
-            ("genres", profile.favorite_genres),
-        ):
-            favourites[kind].extend(str(value) for value in values or [] if isinstance(value, str | int))
+        for kind, values in profile_favourites(
+            {kind: getattr(profile, f"favorite_{kind}") for kind in FAVOURITE_KINDS}
+        ).items():
+            favourites[kind].extend(values)
     return favourites, unknown
 
 
-def _resolve_uris(uris: Iterable[str], found: dict[tuple[str, int], CatalogSeed]) -> list[str]:
-    """Catalog items of `juke:`/`spotify:` URIs into `found`; returns the error messages."""
-    errors = []
+@dataclass
+class _Plan:
+    """The lookups of one request and, per reference, which of them answer it (best first)."""
+
+    lookups: list[CatalogLookup] = field(default_factory=list)
+    uris: list[tuple[str, int | None]] = field(default_factory=list)  # (uri, its lookup; None when malformed)
+    references: list[tuple[str, str, bool, list[int]]] = field(default_factory=list)  # plural, ref, favourite?
+
+    def add(self, lookups: list[CatalogLookup]) -> list[int]:
+        start = len(self.lookups)
+        self.lookups.extend(lookups)
+        return list(range(start, len(self.lookups)))
+
+
+def _plan(uris: Iterable[str], requested: dict[str, Sequence[str]], favourites: dict[str, list[str]]) -> _Plan:
+    plan = _Plan()
     for uri in _clean(uris):
         try:
             resource_type, spotify_id = seed_uri_parse(uri)
         except ValueError:
+            plan.uris.append((uri, None))
+            continue
+        plan.uris.append((uri, plan.add([CatalogLookup(resource_type, "spotify_id", spotify_id)])[0]))
+    for resource_type in SEED_TYPES:
+        plural = PLURAL[resource_type]
+        for is_favourite, references in ((False, requested[plural]), (True, favourites[plural])):
+            for reference in _clean(references):
+                positions = plan.add(_reference_lookups(resource_type, reference))
+                plan.references.append((plural, reference, is_favourite, positions))
+    return plan
+
+
+def _uri_errors(plan: _Plan, matches: list[CatalogMatch | None], found: dict[tuple[str, int], CatalogSeed]):
+    """Catalog items of `juke:`/`spotify:` URIs into `found`; returns the error messages."""
+    errors = []
+    for uri, position in plan.uris:
+        if position is None:
             errors.append(
                 f"Invalid seed URI: '{uri}'. Use juke:artist:<spotify_id>, juke:album:<spotify_id> or "
                 "juke:track:<spotify_id>."
             )
-            continue
-        item = _by_spotify_id(resource_type, spotify_id)
-        if item is None:
+        elif (match := matches[position]) is None:
             errors.append(f"Unknown seed: '{uri}' is not in the catalog.")
         else:
-            found[(item.resource_type, item.item_id)] = item
+            found[(match.resource_type, match.item_id)] = _seed(match)
     return errors
 
 
-def _resolve_references(
-    requested: dict[str, Sequence[str]],
-    favourites: dict[str, list[str]],
-    found: dict[tuple[str, int], CatalogSeed],
-    result: SeedSet,
-) -> None:
+def _resolve_references(plan: _Plan, matches: list[CatalogMatch | None], found: dict, result: SeedSet) -> None:
     """Names, ids and URIs of each type into `found`; what does not resolve is left for the engine by name."""
-    for resource_type in SEED_TYPES:
-        plural = PLURAL[resource_type]
-        for reference in _clean(requested[plural]):
-            item = catalog_reference_resolve(resource_type=resource_type, reference=reference)
-            if item is None:
-                result.names[plural].append(reference)  # the engine gets a chance to resolve it
-            else:
-                found[(item.resource_type, item.item_id)] = item
-        for reference in _clean(favourites[plural]):
-            item = catalog_reference_resolve(resource_type=resource_type, reference=reference)
-            if item is not None:
-                found[(item.resource_type, item.item_id)] = item
-            elif not URI_PATTERN.match(reference) and not LOOKS_LIKE_AN_ID.match(reference):
-                result.names[plural].append(reference)  # a favourite given by name; ids we don't have are dropped
+    for plural, reference, is_favourite, positions in plan.references:
+        match = next((matches[position] for position in positions if matches[position] is not None), None)
+        if match is not None:
+            found[(match.resource_type, match.item_id)] = _seed(match)
+        elif not is_favourite:
+            result.names[plural].append(reference)  # the engine gets a chance to resolve it
+        elif not URI_PATTERN.match(reference) and not LOOKS_LIKE_AN_ID.match(reference):
+            result.names[plural].append(reference)  # a favourite given by name; ids we don't have are dropped
 
 
 def _resolve_genres(genres: Iterable[str], model: MusicModel | None, result: SeedSet) -> None:
@@ -188,15 +214,11 @@ def _resolve_genres(genres: Iterable[str], model: MusicModel | None, result: See
             result.genre_seeds.append(genre)
 
 
-def _attach_vectors(result: SeedSet) -> None:
+def _attach_vectors(result: SeedSet, vectors: dict[tuple[str, int], bytes | None]) -> None:
     """Each resolved item's stored vector; an item not embedded yet is left to the engine by name."""
     for resource_type in SEED_TYPES:
-        members = [item for item in result.items if item.resource_type == resource_type]
-        if not members:
-            continue
-        stored = embedding_vectors_get(resource_type=resource_type, item_ids=[item.item_id for item in members])
-        for item in members:
-            vector = stored.get(item.item_id)
+        for item in (item for item in result.items if item.resource_type == resource_type):
+            vector = vectors.get((resource_type, item.item_id))
             if vector is None:
                 # Not embedded yet: let the engine try its name (it is still excluded from the results).
                 result.names[PLURAL[resource_type]].append(item.name)
@@ -204,6 +226,61 @@ def _attach_vectors(result: SeedSet) -> None:
                 array = np.frombuffer(vector, dtype="<f4")
                 result.vectors.append(array)
                 result.item_vectors.append((item, array))
+
+
+def _resolve(
+    *,
+    uris: Iterable[str],
+    requested: dict[str, Sequence[str]],
+    genres: Sequence[str],
+    favourites: dict[str, list[str]],
+    errors: dict[str, list[str]],
+    model: MusicModel | None = None,
+    read_active_model: bool = False,
+) -> tuple[SeedSet, MusicModel | None]:
+    """The seed set; with `read_active_model`, the active model is read in the same query (and returned)."""
+    plan = _plan(uris, requested, favourites)
+    version, matches = catalog_lookups_get(lookups=plan.lookups, with_model_version=read_active_model)
+    found: dict[tuple[str, int], CatalogSeed] = {}
+    uri_errors = _uri_errors(plan, matches, found)
+    if uri_errors:
+        errors = {"seeds": uri_errors, **errors}
+    if errors:
+        raise SeedErrors(errors)
+    result = SeedSet()
+    _resolve_references(plan, matches, found, result)
+    active = model_get_for_version(version) if read_active_model else model
+    _resolve_genres([*genres, *favourites["genres"]], active, result)
+    result.items = sorted(found.values(), key=lambda item: (item.resource_type, item.item_id))
+    vectors = {(match.resource_type, match.item_id): match.vector for match in matches if match is not None}
+    _attach_vectors(result, vectors)
+    for kind in result.names:
+        result.names[kind] = sorted(set(result.names[kind]))
+    return result, active
+
+
+def seeds_resolve_with_model(
+    *,
+    artists: Sequence[str] = (),
+    albums: Sequence[str] = (),
+    tracks: Sequence[str] = (),
+    genres: Sequence[str] = (),
+    seeds: Sequence[str] = (),
+    profiles: Sequence[str] = (),
+    favourites: dict[str, list[str]] | None = None,
+) -> tuple[SeedSet, MusicModel | None]:
+    """`seeds_resolve` with the active model read in the same query as the seeds; also returns that model.
+
+    `favourites`: favourites already read (e.g. the requester's own profile), merged with the profiles'.
+    """
+    merged, unknown = _profile_favourites(_clean(profiles)) if profiles else (_empty_favourites(), [])
+    for kind, values in (favourites or {}).items():
+        merged[kind].extend(values)
+    errors = {"profiles": [f"Unknown profile: '{username}'." for username in unknown]} if unknown else {}
+    requested = {"artists": artists, "albums": albums, "tracks": tracks}
+    return _resolve(
+        uris=seeds, requested=requested, genres=genres, favourites=merged, errors=errors, read_active_model=True
+    )
 
 
 def seeds_resolve(
@@ -214,24 +291,17 @@ def seeds_resolve(
     genres: Sequence[str] = (),
     seeds: Sequence[str] = (),
     profiles: Sequence[str] = (),
+    favourites: dict[str, list[str]] | None = None,
     model: MusicModel | None,
 ) -> SeedSet:
-    """Resolve a request's seeds (see the module doc); raises SeedErrors naming invalid/unknown URIs and profiles."""
-    errors: dict[str, list[str]] = {}
-    result = SeedSet()
-    found: dict[tuple[str, int], CatalogSeed] = {}
-    uri_errors = _resolve_uris(seeds, found)
-    if uri_errors:
-        errors["seeds"] = uri_errors
-    favourites, unknown_profiles = _profile_favourites(_clean(profiles))
-    if unknown_profiles:
-        errors["profiles"] = [f"Unknown profile: '{username}'." for username in unknown_profiles]
-    if errors:
-        raise SeedErrors(errors)
-    _resolve_references({"artists": artists, "albums": albums, "tracks": tracks}, favourites, found, result)
-    _resolve_genres([*genres, *favourites["genres"]], model, result)
-    result.items = sorted(found.values(), key=lambda item: (item.resource_type, item.item_id))
-    _attach_vectors(result)
-    for kind in result.names:
-        result.names[kind] = sorted(set(result.names[kind]))
+    """Resolve a request's seeds (see the module doc); raises SeedErrors naming invalid/unknown URIs and profiles.
+
+    `favourites`: favourites already read (e.g. a profile at hand, `profile_favourites`), merged with the profiles'.
+    """
+    merged, unknown = _profile_favourites(_clean(profiles)) if profiles else (_empty_favourites(), [])
+    for kind, values in (favourites or {}).items():
+        merged[kind].extend(values)
+    errors = {"profiles": [f"Unknown profile: '{username}'." for username in unknown]} if unknown else {}
+    requested = {"artists": artists, "albums": albums, "tracks": tracks}
+    result, _ = _resolve(uris=seeds, requested=requested, genres=genres, favourites=merged, errors=errors, model=model)
     return result

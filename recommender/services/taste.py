@@ -10,21 +10,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 from django.core.cache import cache
-from django.db.models import Count, Max
 from django.utils import timezone
 
 from juke_ml.collaborative import CollaborativeConfig, taste_vector
 from juke_ml.model import MusicModel
-from listening.models import Like, Listen
-from recommender.selectors import EMBEDDING_MODELS
+from recommender.selectors import EMBEDDING_MODELS, FAVOURITE_KINDS, TasteState, taste_state_get
 from recommender.services.collaborative import LIKE_WEIGHT
 from recommender.services.interactions import ItemKey, interactions_load
-from recommender.services.seeds import seeds_resolve
+from recommender.services.seeds import profile_favourites, seeds_resolve
 
 CONFIG = CollaborativeConfig()
 CACHE_SECONDS = 3600
@@ -52,6 +54,24 @@ class Taste:
     items: list[TasteItem] = field(default_factory=list)
     genres: list[tuple[str, np.ndarray]] = field(default_factory=list)
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled into the cache: the items' vectors as one matrix, so loading is one array, not one per item."""
+        if len({len(item.vector) for item in self.items}) != 1:
+            return dict(self.__dict__)
+        rows = [(i.resource_type, i.item_id, i.spotify_id, i.name, i.weight, i.plays) for i in self.items]
+        matrix = np.vstack([item.vector for item in self.items])
+        return {"vector": self.vector, "genres": self.genres, "item_rows": rows, "item_matrix": matrix}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        if "item_rows" in state:
+            matrix = state.pop("item_matrix")
+            rows = state.pop("item_rows")
+            state["items"] = [
+                TasteItem(kind, item_id, spotify_id, name, weight, plays, matrix[n])
+                for n, (kind, item_id, spotify_id, name, weight, plays) in enumerate(rows)
+            ]
+        self.__dict__.update(state)
+
     @property
     def played_often(self) -> list[str]:
         """Spotify ids of the items played at least OFTEN_PLAYS times, most played first."""
@@ -64,9 +84,9 @@ def confidence(weights: np.ndarray) -> np.ndarray:
     return 1.0 + CONFIG.alpha * np.log1p(np.clip(weights, 0.0, None))
 
 
-def _interaction_weights(user, now: datetime) -> tuple[dict[ItemKey, float], dict[ItemKey, int]]:
+def _interaction_weights(user_id: int, now: datetime) -> tuple[dict[ItemKey, float], dict[ItemKey, int]]:
     interactions = interactions_load(
-        now=now, half_life_days=CONFIG.half_life_days, like_weight=LIKE_WEIGHT, user_id=user.id
+        now=now, half_life_days=CONFIG.half_life_days, like_weight=LIKE_WEIGHT, user_id=user_id
     )
     weights = {item: weight for (_, item), weight in interactions.weights.items()}
     plays = {item: count for (_, item), count in interactions.plays.items()}
@@ -92,11 +112,13 @@ def _items(weights: dict[ItemKey, float], plays: dict[ItemKey, int]) -> list[Tas
     return items
 
 
-def _favourites(user, model: MusicModel | None) -> tuple[list[TasteItem], list[tuple[str, np.ndarray]]]:
+def _favourites(
+    favourites: dict[str, Any] | None, model: MusicModel | None
+) -> tuple[list[TasteItem], list[tuple[str, np.ndarray]]]:
     """The profile's favourites that resolve to catalog items (as likes) and genre vectors."""
-    if getattr(user, "music_profile", None) is None:
+    if favourites is None:
         return [], []
-    seed_set = seeds_resolve(profiles=[user.username], model=model)
+    seed_set = seeds_resolve(favourites=profile_favourites(favourites), model=model)
     items = [
         TasteItem(seed.resource_type, seed.item_id, seed.spotify_id, seed.name, LIKE_WEIGHT, 0, vector)
         for seed, vector in seed_set.item_vectors
@@ -113,42 +135,78 @@ def _items_vector(items: list[TasteItem], model: MusicModel | None) -> np.ndarra
     return taste_vector(vectors, confidence(weights))
 
 
-def _cache_key(user, model: MusicModel | None) -> str:
+def _cache_key(state: TasteState, model: MusicModel | None) -> str:
     """Changes whenever what the taste is built from changes: listens, likes, favourites or the model."""
-    listens = Listen.objects.filter(user_id=user.id).aggregate(count=Count("id"), last=Max("id"))
-    likes = Like.objects.filter(user_id=user.id).aggregate(count=Count("id"), last=Max("id"))
-    profile = getattr(user, "music_profile", None)
-    favourites = (
-        [profile.favorite_artists, profile.favorite_albums, profile.favorite_tracks, profile.favorite_genres]
-        if profile is not None
-        else []
-    )
-    state = json.dumps([listens, likes, favourites, model.version if model else None], sort_keys=True, default=str)
-    return f"taste:{user.id}:{hashlib.sha1(state.encode('utf-8'), usedforsecurity=False).hexdigest()}"
+    favourites = [state.favourites[kind] for kind in FAVOURITE_KINDS] if state.favourites is not None else []
+    content = [state.listens, state.likes, favourites, model.version if model else None]
+    digest = hashlib.sha1(
+        json.dumps(content, sort_keys=True, default=str).encode("utf-8"), usedforsecurity=False
+    ).hexdigest()
+    return f"taste:{state.user_id}:{digest}"
 
 
-def taste_get(*, user, model: MusicModel | None, now: datetime | None = None) -> Taste:
+def taste_get(*, user, model: MusicModel | None, now: datetime | None = None, state: TasteState | None = None) -> Taste:
     """The user's taste (see the module doc); `vector` is None until they have listened to or liked something.
 
     Cached (CACHE_SECONDS) under a key that changes with their listens, likes, favourites and the model, so a
     new listen is reflected at once; only the slow fade of older listens waits for the cache to expire.
+    `state`: the user's taste state when the caller has read it already (recommender.selectors.taste_state_get).
     """
+    state = state or taste_state_get(user_id=user.pk)
+    if state is None:  # the user is gone
+        return Taste(vector=None)
     if now is not None:
-        return _taste_build(user=user, model=model, now=now)
-    key = _cache_key(user, model)
-    taste = cache.get(key)
+        return _taste_build(state=state, model=model, now=now)
+    key = _cache_key(state, model)
+    taste = _local.get(key)
     if taste is None:
-        taste = _taste_build(user=user, model=model, now=timezone.now())
-        cache.set(key, taste, CACHE_SECONDS)
+        taste = cache.get(key)
+        if taste is None:
+            taste = _taste_build(state=state, model=model, now=timezone.now())
+            cache.set(key, taste, CACHE_SECONDS)
+        _local.put(key, taste)
     return taste
 
 
-def _taste_build(*, user, model: MusicModel | None, now: datetime) -> Taste:
-    weights, plays = _interaction_weights(user, now)
+class _LocalTastes:
+    """The last few tastes this process served, so a user's next request skips fetching and unpickling theirs.
+
+    Safe to keep: a key names exactly what its taste was built from (listens, likes, favourites, model). Entries
+    live LOCAL_SECONDS, so only the slow fade of older listens can lag, and by at most that much more.
+    """
+
+    def __init__(self, size: int, seconds: float) -> None:
+        self._entries: OrderedDict[str, tuple[float, Taste]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._size, self._seconds = size, seconds
+
+    def get(self, key: str) -> Taste | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or entry[0] < time.monotonic():
+                return None
+            self._entries.move_to_end(key)
+            return entry[1]
+
+    def put(self, key: str, taste: Taste) -> None:
+        with self._lock:
+            self._entries[key] = (time.monotonic() + self._seconds, taste)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+
+LOCAL_TASTES = 32  # a few MB per process: a taste is at most MAX_TASTE_ITEMS items
+LOCAL_SECONDS = 60.0
+_local = _LocalTastes(LOCAL_TASTES, LOCAL_SECONDS)
+
+
+def _taste_build(*, state: TasteState, model: MusicModel | None, now: datetime) -> Taste:
+    weights, plays = _interaction_weights(state.user_id, now)
     played = _items(weights, plays)
     if not played:
         return Taste(vector=None)
-    favourite_items, genres = _favourites(user, model)
+    favourite_items, genres = _favourites(state.favourites, model)
     known = {(item.resource_type, item.item_id) for item in played}
     items = played + [item for item in favourite_items if (item.resource_type, item.item_id) not in known]
     vector = _items_vector(items, model)

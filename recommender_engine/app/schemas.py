@@ -78,6 +78,9 @@ class RecommendRequest(BaseModel):
     exclude_spotify_ids: list[str] = Field(default_factory=list, max_length=5000)
     limit: int = Field(10, ge=1, le=50)
     resource_types: list[ResourceType] = Field(default_factory=lambda: list(RESOURCE_TYPES), min_length=1)
+    include_vectors: bool = Field(
+        False, description="Add each result's vector to its extra as `vector`: base64 of little-endian float32."
+    )
 
     @field_validator("artists", "albums", "tracks", "genres")
     @classmethod

@@ -1,10 +1,12 @@
 """The engine adapter: request building, response parsing and error mapping (HTTP stubbed with recorded JSON)."""
 
+import base64
 import json
 import time
 from pathlib import Path
 
 import httpx
+import numpy as np
 import pytest
 
 from core.circuit_breaker import CircuitBreaker
@@ -172,3 +174,31 @@ def test_the_connect_timeout_is_short_and_the_read_timeout_is_the_setting():
     timeout = client._client().timeout
 
     assert (timeout.connect, timeout.read) == (0.2, 0.5)
+
+
+def test_result_vectors_are_asked_for_and_taken_out_of_extra():
+    bodies = []
+    vector = np.array([0.6, 0.8], dtype="<f4")
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        bodies.append(json.loads(request.content))
+        extra = {"spotify_id": "a", "model_version": "v", "quality_score": 1.0}
+        items = [
+            {
+                "name": "Sent",
+                "likeness": 0.9,
+                "extra": {**extra, "vector": base64.b64encode(vector.tobytes()).decode()},
+            },
+            {"name": "Unreadable", "likeness": 0.8, "extra": {**extra, "vector": "not base64!"}},
+            {"name": "Without", "likeness": 0.7, "extra": extra},
+        ]
+        return httpx.Response(200, json={"artists": items, "albums": [], "tracks": [], "model_version": "v"})
+
+    answer = _client(handler).recommend(seed_vectors=[[1.0, 0.0]], include_vectors=True)
+    _client(handler).recommend(seed_vectors=[[1.0, 0.0]])
+
+    assert bodies[0]["include_vectors"] is True
+    assert "include_vectors" not in bodies[1]
+    assert np.frombuffer(answer.artists[0].vector, dtype="<f4").tolist() == vector.tolist()
+    assert [item.vector for item in answer.artists[1:]] == [None, None]
+    assert all("vector" not in item.extra for item in answer.artists)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 import numpy as np
 import orjson
@@ -36,6 +37,7 @@ class RecommendationExtra(TypedDict):
     model_version: str
     quality_score: float
     metadata: dict[str, Any]
+    vector: NotRequired[str]
 
 
 class Recommendation(TypedDict):
@@ -140,19 +142,20 @@ def _metadata(text: str | None) -> dict[str, Any]:
     return metadata if isinstance(metadata, dict) else {"value": metadata}
 
 
-def _recommendation(index: TypeIndex, row: int, likeness: float, fallback_version: str | None) -> Recommendation:
+def _recommendation(
+    index: TypeIndex, row: int, likeness: float, fallback_version: str | None, with_vector: bool = False
+) -> Recommendation:
     """One result as plain data in the shape of `schemas.Recommendation`: no model objects, serialised once by the
     route (building 30 validated models cost more than scoring 60k vectors)."""
-    return {
-        "name": index.names[row],
-        "likeness": likeness,
-        "extra": {
-            "spotify_id": index.spotify_ids[row],
-            "model_version": index.versions[row] or fallback_version or "",
-            "quality_score": round(float(index.quality[row]), 3),
-            "metadata": _metadata(index.metadata[row]),
-        },
+    extra: RecommendationExtra = {
+        "spotify_id": index.spotify_ids[row],
+        "model_version": index.versions[row] or fallback_version or "",
+        "quality_score": round(float(index.quality[row]), 3),
+        "metadata": _metadata(index.metadata[row]),
     }
+    if with_vector:  # asked for by Django, to explain each result by its closest seed without reading vectors again
+        extra["vector"] = base64.b64encode(index.matrix[row].astype("<f4").tobytes()).decode()
+    return {"name": index.names[row], "likeness": likeness, "extra": extra}
 
 
 def _top(
@@ -163,6 +166,7 @@ def _top(
     names: set[str],
     excluded_ids: set[str],
     fallback_version: str | None,
+    with_vectors: bool = False,
 ) -> list[Recommendation]:
     if len(index) == 0 or index.vector_dimension != query.shape[0]:
         return []
@@ -174,7 +178,7 @@ def _top(
         for row, likeness in zip(found_rows[0].tolist(), likenesses, strict=True):
             if index.spotify_ids[row] in excluded_ids or (names and index.names[row].lower() in names):
                 continue
-            results.append(_recommendation(index, row, likeness, fallback_version))
+            results.append(_recommendation(index, row, likeness, fallback_version, with_vectors))
             if len(results) == limit:
                 return results
         if k >= len(index) or found_rows.shape[1] < k:
@@ -199,6 +203,7 @@ def recommend(snapshot: Snapshot, request: RecommendRequest) -> RecommendPayload
             seeds.names.get(resource, set()),
             excluded_ids,
             snapshot.model_version,
+            request.include_vectors,
         )
     return {
         "artists": results["artists"],

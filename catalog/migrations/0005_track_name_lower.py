@@ -21,6 +21,6 @@ def drop_index(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("catalog", "0003_trackaudiofeatures")]
+    dependencies = [("catalog", "0004_track_name_search")]
 
     operations = [migrations.RunPython(create_index, drop_index)]
