@@ -188,7 +188,7 @@ def baselines(catalog: Catalog, track_content: np.ndarray, factors) -> dict[str,
     ones = np.full(SEEDS, LIKE_CONFIDENCE)
 
     def als(seeds: list[int]) -> np.ndarray:
-        query = raw.fold_in(np.hstack([factors.item_factors[seeds], np.zeros((SEEDS, 1))]), ones)
+        query = raw.items_query(np.hstack([factors.item_factors[seeds], np.zeros((SEEDS, 1))]), ones)
         return item_factors @ query[:-1] if query is not None else popularity * 0
 
     return {

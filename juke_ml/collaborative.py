@@ -260,10 +260,6 @@ class CollaborativeSpace:
         target = np.einsum("ij,i->j", raw, confidence)
         return self.query(np.linalg.solve(system, target))
 
-    def fold_in(self, vectors: npt.ArrayLike, confidences: npt.ArrayLike) -> FloatVector | None:
-        """The query of a set of items: `items_query` (the name its first callers use)."""
-        return self.items_query(vectors, confidences)
-
 
 def parent_fallback(
     raw: npt.ArrayLike, item_factors: npt.ArrayLike, support: npt.ArrayLike, parents: npt.ArrayLike, shrinkage: float

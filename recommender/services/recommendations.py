@@ -85,7 +85,7 @@ def _query_vectors(seed_set: SeedSet, model: MusicModel | None) -> list[np.ndarr
     vectors = np.vstack([vector for _, vector in seed_set.item_vectors])
     if vectors.shape[1] != model.dimension:
         return list(seed_set.vectors)
-    folded = model.collaborative.fold_in(vectors, confidence(np.full(len(vectors), LIKE_WEIGHT)))
+    folded = model.collaborative.items_query(vectors, confidence(np.full(len(vectors), LIKE_WEIGHT)))
     genre_vectors = list(seed_set.vectors[: len(seed_set.genre_seeds)])
     return genre_vectors + ([folded] if folded is not None else [])
 

@@ -1,7 +1,7 @@
 """A user's taste: one query vector from what they play (recent listens weigh more), like and name as favourites.
 
-With a collaborative model the vector is the user's ALS factor folded in from their items (the same normal
-equations training solves, juke_ml.collaborative.CollaborativeSpace.fold_in); with the content model alone it
+With a collaborative model the vector is the query of their items in the model's space
+(juke_ml.collaborative.CollaborativeSpace.items_query: the deployed mode's query); with the content model alone it
 is the weighted mean direction of their items' vectors. Favourite genres pull it towards their genre vectors.
 A user with no listens and no likes has no taste vector yet: recommendations then come from the profile.
 """
@@ -131,7 +131,7 @@ def _items_vector(items: list[TasteItem], model: MusicModel | None) -> np.ndarra
     vectors = np.vstack([item.vector for item in items])
     weights = np.asarray([item.weight for item in items])
     if model is not None and model.collaborative is not None and vectors.shape[1] == model.dimension:
-        return model.collaborative.fold_in(vectors, confidence(weights))
+        return model.collaborative.items_query(vectors, confidence(weights))
     return taste_vector(vectors, confidence(weights))
 
 

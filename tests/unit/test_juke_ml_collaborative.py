@@ -49,7 +49,6 @@ def test_the_mean_query_is_the_confidence_weighted_sum_of_the_items_directions()
     vectors = space.item_vectors(np.array([[0.5, 0.0], [0.0, 0.25]]))
     query = space.items_query(vectors, np.array([3.0, 1.0]))
     np.testing.assert_allclose(query, np.array([3.0, 1.0, 0.0]) / np.sqrt(10.0), rtol=1e-6)
-    np.testing.assert_allclose(space.fold_in(vectors, np.array([3.0, 1.0])), query)
 
 
 def test_nothing_to_weigh_gives_no_query():
