@@ -108,7 +108,7 @@ local n = 0
 request = function()
   n = n + 1
   local headers = {["Authorization"] = "Token " .. users[(n %% #users) + 1], ["Accept"] = "application/json"}
-  local kind = n %% 5
+  local kind = %(kind)s
   if kind == 0 then
     return wrk.format("GET", "/api/v1/tracks/?q=" .. words[(n %% #words) + 1] .. "&limit=20", headers)
   elseif kind == 1 then
@@ -269,9 +269,16 @@ def lua_list(values: list) -> str:
     return ", ".join(json.dumps(v, ensure_ascii=False) for v in values)
 
 
-def measure_capacity(users: list[dict], artists: list[dict], connections: int, seconds: int) -> dict:
+ENDPOINTS = ["track search", "artist detail", "recommendations", "profile", "playback state"]
+
+
+def measure_capacity(
+    users: list[dict], artists: list[dict], connections: int, seconds: int, endpoint: int | None = None
+) -> dict:
+    """A closed-loop wrk run over the mix, or over one endpoint of it (an index into ENDPOINTS)."""
     script = Path(tempfile.mkstemp(suffix=".lua")[1])
     script.write_text(WRK_SCRIPT % {
+        "kind": "n % 5" if endpoint is None else str(endpoint),
         "tokens": lua_list([u["token"] for u in users]), "words": lua_list(SEARCH_WORDS),
         "artist_ids": lua_list([a["id"] for a in artists]), "artist_names": lua_list([a["name"] for a in artists]),
     })  # fmt: skip
@@ -307,11 +314,18 @@ def postgres_backends(database: str) -> Callable[[], list[int]]:
     return pids
 
 
-def measure_cpu(users: list[dict], artists: list[dict], args: argparse.Namespace, parts: dict, leaders: set) -> dict:
-    """Requests answered and CPU seconds by part during one closed-loop wrk run."""
+def measure_cpu(
+    users: list[dict],
+    artists: list[dict],
+    args: argparse.Namespace,
+    parts: dict,
+    leaders: set,
+    endpoint: int | None = None,
+) -> dict:
+    """Requests answered and CPU seconds by part during one closed-loop wrk run (the mix, or one endpoint)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with CpuMeter(parts, leaders=leaders) as meter:
-        run = measure_capacity(users, artists, args.connections, args.cpu_seconds)
+        run = measure_capacity(users, artists, args.connections, args.cpu_seconds, endpoint)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     seconds = meter.seconds_by_part()
     seconds["load generator (wrk)"] = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
@@ -371,6 +385,10 @@ def run_stack(label: str, tree: Path, args: argparse.Namespace) -> dict:
         parts = {"api (gunicorn)": lambda: group_members(api), "engine": lambda: group_members(engine),
                  "postgres": postgres_backends(env["POSTGRES_NAME"]), "redis": lambda: [redis.pid]}  # fmt: skip
         cpu = measure_cpu(users, artists, args, parts, {api, engine})
+        by_endpoint = {}
+        if args.cpu_by_endpoint:
+            for index, name in enumerate(ENDPOINTS):
+                by_endpoint[name] = measure_cpu(users, artists, args, parts, {api, engine}, index)
         print(f"[{label}] CPU {1000 * sum(cpu['cpu_seconds'].values()) / cpu['requests']:.1f} ms per request",
               flush=True)  # fmt: skip
         open_loop = {}
@@ -392,6 +410,10 @@ def run_stack(label: str, tree: Path, args: argparse.Namespace) -> dict:
             process.wait(timeout=30)
 
 
+def _server_ms(cpu: dict) -> float:
+    return 1000 * sum(v for p, v in cpu["cpu_seconds"].items() if p != "load generator (wrk)") / cpu["requests"]
+
+
 def print_cpu(results: list[dict]) -> None:
     """CPU milliseconds per request by part; requests per CPU second is what one core serves."""
     parts = list(results[0]["cpu"]["cpu_seconds"])
@@ -410,6 +432,11 @@ def print_cpu(results: list[dict]) -> None:
         cells = " | ".join(f"{per_request[p]:.2f}" for p in parts)
         print(f"| {r['label']} | {cpu['requests']} | {cells} | {server:.2f} | {per_core[r['label']]:.0f} |")
     print(f"\nnew/old requests per server CPU second: {per_core['new'] / per_core['old']:.2f}x")
+    if results[0]["cpu_by_endpoint"]:
+        print("\n| endpoint alone | old server ms/req | new server ms/req | old/new |\n|---|---|---|---|")
+        for name in ENDPOINTS:
+            old, new = (_server_ms(r["cpu_by_endpoint"][name]) for r in results)
+            print(f"| {name} | {old:.2f} | {new:.2f} | {old / new:.2f}x |")
 
 
 def print_results(results: list[dict]) -> None:
@@ -437,6 +464,9 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--cpu-seconds", type=int, default=20, help="length of the wrk run that CPU is read over")
+    parser.add_argument(
+        "--cpu-by-endpoint", action="store_true", help="also read CPU per request of each endpoint alone"
+    )
     args = parser.parse_args()
     for tool in ("wrk", LOCUST):
         if not shutil.which(tool):
