@@ -204,6 +204,16 @@ def listen_as_listenbrainz(listen: Listen, *, user_name: str) -> dict:
     }
 
 
+_LAST_TIMESTAMP = int(datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC).timestamp())
+
+
+def _time_or_none(timestamp: int | None) -> datetime | None:
+    """A bound given as a Unix time; past the last representable second, the end of year 9999."""
+    if timestamp is None:
+        return None
+    return datetime.fromtimestamp(min(timestamp, _LAST_TIMESTAMP), tz=UTC)
+
+
 class UserListensView(ListenBrainzView):
     def get(self, request: HttpRequest, username: str) -> JsonResponse:
         owner = listener_get(username=username)
@@ -212,12 +222,7 @@ class UserListensView(ListenBrainzView):
         max_ts, min_ts = _int_arg(request, "max_ts"), _int_arg(request, "min_ts")
         if max_ts is not None and min_ts is not None and max_ts <= min_ts:
             raise ListenBrainzError(400, "max_ts should be greater than min_ts")
-        listens = listen_list(
-            user=owner,
-            before=datetime.fromtimestamp(max_ts, tz=UTC) if max_ts is not None else None,
-            after=datetime.fromtimestamp(min_ts, tz=UTC) if min_ts is not None else None,
-            limit=count,
-        )
+        listens = listen_list(user=owner, before=_time_or_none(max_ts), after=_time_or_none(min_ts), limit=count)
         latest = listen_latest_time(user=owner)
         name = owner.get_username()
         return JsonResponse(

@@ -7,6 +7,7 @@ scrobblers people already run accept Juke as their server. The limits are Listen
 from __future__ import annotations
 
 import json
+import math
 import time
 import uuid
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ LISTEN_MINIMUM_TS = 1033430400  # 2002-10-01, Audioscrobbler's first day
 LISTENED_AT_ALLOWED_SKEW = 60 * 60  # a client's clock may run an hour fast
 DEFAULT_ITEMS_PER_GET = 25
 MAX_ITEMS_PER_GET = 1000
+MAX_DURATION = 24 * 24 * 60 * 60  # seconds: 24 days
+MAX_DURATION_MS = MAX_DURATION * 1000
 LISTEN_TYPES = ("single", "playing_now", "import")
 _SINGLE_MBID_KEYS = ("release_mbid", "recording_mbid", "release_group_mbid", "track_mbid")
 _MULTI_MBID_KEYS = ("artist_mbids", "work_mbids")
@@ -45,8 +48,8 @@ class Submission:
 def submission_parse(*, body: bytes, now: float | None = None) -> Submission:
     """Parse a submit-listens body; raises ListenBrainzInvalid with ListenBrainz's message."""
     try:
-        data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
+        data = json.loads(body.decode("utf-8"), parse_constant=_refuse_constant, parse_float=_finite_float)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise ListenBrainzInvalid(f"Cannot parse JSON document: {exc}") from None
     if not isinstance(data, dict) or "payload" not in data or "listen_type" not in data:
         raise ListenBrainzInvalid("Invalid JSON document submitted.")
@@ -77,6 +80,18 @@ def submission_parse(*, body: bytes, now: float | None = None) -> Submission:
     )
 
 
+def _refuse_constant(name: str) -> float:
+    """NaN and Infinity are not JSON (ListenBrainz's parser refuses them, and neither database can store them)."""
+    raise ValueError(f"{name} is not a valid JSON value")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"number out of range: {text[:40]}")
+    return value
+
+
 def _check_listen(listen: Any, listen_type: str, *, now: float) -> None:
     if not isinstance(listen, dict):
         raise ListenBrainzInvalid("Listen is not a JSON object.")
@@ -103,6 +118,20 @@ def _check_listen(listen: Any, listen_type: str, *, now: float) -> None:
     if additional_info is not None and not isinstance(additional_info, dict):
         raise ListenBrainzInvalid("additional_info must be a JSON object.")
     _check_additional_info(additional_info or {})
+    _check_no_unicode_null(listen)
+
+
+def _check_no_unicode_null(value: Any) -> None:
+    """PostgreSQL cannot store U+0000 in text or jsonb, so ListenBrainz refuses it anywhere in a listen."""
+    if isinstance(value, str) and "\x00" in value:
+        raise ListenBrainzInvalid(f"{value} contains a unicode null")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check_no_unicode_null(key)
+            _check_no_unicode_null(item)
+    elif isinstance(value, list):
+        for item in value:
+            _check_no_unicode_null(item)
 
 
 def _check_listened_at(listen: dict, *, now: float) -> None:
@@ -137,6 +166,11 @@ def _check_additional_info(info: dict) -> None:
             raise ListenBrainzInvalid(
                 f"JSON document may not contain track_metadata.additional_info.tags longer than {MAX_TAG_SIZE} characters."
             )
+    if "duration" in info and "duration_ms" in info:
+        raise ListenBrainzInvalid("JSON document should not contain both duration and duration_ms.")
+    for key, limit in (("duration", MAX_DURATION), ("duration_ms", MAX_DURATION_MS)):
+        if key in info:
+            _check_duration(key, info[key], limit)
     for key in (*_SINGLE_MBID_KEYS, *_MULTI_MBID_KEYS):
         values = info.get(key)
         if not values:
@@ -144,6 +178,18 @@ def _check_additional_info(info: dict) -> None:
         for value in values if key in _MULTI_MBID_KEYS and isinstance(values, list) else [values]:
             if not _is_uuid(value):
                 raise ListenBrainzInvalid(f"{key} MBID format invalid.")
+
+
+def _check_duration(key: str, value: Any, limit: int) -> None:
+    """A positive whole number up to the limit (strings of digits too, as ListenBrainz accepts them)."""
+    try:
+        number = int(value)
+    except (ValueError, TypeError, OverflowError):
+        raise ListenBrainzInvalid(f"Value for {key} is invalid, should be a positive integer.") from None
+    if number <= 0:
+        raise ListenBrainzInvalid(f"Value for {key} is invalid, should be a positive integer.")
+    if number > limit:
+        raise ListenBrainzInvalid(f"Value for {key} is too large, max permitted value is {limit}")
 
 
 def _is_uuid(value: Any) -> bool:
@@ -155,10 +201,14 @@ def _is_uuid(value: Any) -> bool:
 
 
 def _duration_ms(info: dict) -> int | None:
-    for key, factor in (("duration_ms", 1), ("duration", 1000)):
-        value = info.get(key)
-        if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
-            return int(value * factor)
+    """The duration in milliseconds, when one is given as a whole number within the limit."""
+    for key, factor, limit in (("duration_ms", 1, MAX_DURATION_MS), ("duration", 1000, MAX_DURATION)):
+        try:
+            number = int(info.get(key))  # type: ignore[arg-type]
+        except (ValueError, TypeError, OverflowError):
+            continue
+        if 0 < number <= limit:
+            return number * factor
     return None
 
 

@@ -46,6 +46,20 @@ def msid(artist: str, track: str) -> str:
     return str(recording_msid_for(listen_fingerprint(artist_name=artist, track_name=track)))
 
 
+def test_time_bounds_past_year_9999_read_as_no_bound_and_the_end_of_time(scrobbler):
+    user, client = scrobbler
+    ingest(user, (T0, "Dool", "Vantablack"))
+    far = 10**23
+
+    unbounded = client.get(f"/1/user/{user.username}/listens", {"max_ts": far})
+    after_the_end = client.get(f"/1/user/{user.username}/listens", {"min_ts": far})
+
+    assert unbounded.status_code == 200
+    assert [listen["listened_at"] for listen in unbounded.json()["payload"]["listens"]] == [T0]
+    assert after_the_end.status_code == 200
+    assert after_the_end.json()["payload"]["listens"] == []
+
+
 # --- delete-listen ---------------------------------------------------------------------------------------
 
 

@@ -84,6 +84,23 @@ def test_submitting_listens_reports_new_and_duplicate_listens(signed_in):
             {"listen_type": "single", "payload": [lb_listen(1700000000, recording_mbid="nope")]},
             "recording_mbid MBID format invalid.",
         ),
+        # PostgreSQL stores no U+0000 (in text or jsonb), no NaN/Infinity in jsonb, no duration over an integer.
+        ({"listen_type": "single", "payload": [lb_listen(1700000000, "Do\x00ol")]}, "Do\x00ol contains a unicode null"),
+        ({"listen_type": "single", "payload": [lb_listen(1700000000, note="\x00")]}, "\x00 contains a unicode null"),
+        ({"listen_type": "single", "payload": [lb_listen(1700000000, rating=float("nan"))]}, "Cannot parse JSON"),
+        ({"listen_type": "single", "payload": [lb_listen(1700000000, duration_ms=float("inf"))]}, "Cannot parse JSON"),
+        (
+            {"listen_type": "single", "payload": [lb_listen(1700000000, duration_ms=10**20)]},
+            "Value for duration_ms is too large, max permitted value is 2073600000",
+        ),
+        (
+            {"listen_type": "single", "payload": [lb_listen(1700000000, duration="long")]},
+            "Value for duration is invalid, should be a positive integer.",
+        ),
+        (
+            {"listen_type": "single", "payload": [lb_listen(1700000000, duration=200, duration_ms=200000)]},
+            "JSON document should not contain both duration and duration_ms.",
+        ),
     ],
 )
 def test_a_bad_submission_is_a_json_400_naming_the_problem(signed_in, body, message):
@@ -91,6 +108,21 @@ def test_a_bad_submission_is_a_json_400_naming_the_problem(signed_in, body, mess
     response = client.post("/api/v1/listens/", data=json.dumps(body), content_type="application/json")
     assert response.status_code == 400
     assert response.json()["detail"].startswith(message)
+
+
+@pytest.mark.parametrize("raw", [b'{"x": 1e400}', b'{"x": ' + b"[" * 10_000 + b"]" * 10_000 + b"}"])
+def test_numbers_out_of_range_and_nesting_too_deep_are_unparseable_json(signed_in, raw):
+    _, client = signed_in
+    response = client.post("/api/v1/listens/", data=raw, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith("Cannot parse JSON document")
+
+
+def test_a_duration_given_as_digits_is_stored_in_milliseconds(signed_in):
+    user, client = signed_in
+    response = submit(client, "single", [lb_listen(1700000000, duration="215")])
+    assert response.status_code == 200, response.content
+    assert Listen.objects.get(user=user).duration_ms == 215_000
 
 
 def test_listenbrainz_errors_have_listenbrainz_shape(signed_in):
