@@ -30,6 +30,9 @@ from recommender.services.seeds import profile_favourites, seeds_resolve
 
 CONFIG = CollaborativeConfig()
 CACHE_SECONDS = 3600
+# A taste without a vector is kept only briefly: its key does not change when the items the user played get their
+# vectors (items new to the catalog, e.g. from a Spotify import, are embedded minutes later).
+NO_TASTE_CACHE_SECONDS = 60
 OFTEN_PLAYS = 3  # "plays often": at least this many listens (all time)
 MAX_TASTE_ITEMS = 600  # the most weighted items a taste is built from (the fold-in is a 31 x 31 solve)
 GENRE_PULL = 0.5  # how far favourite genres pull the taste (against 1 for the played items)
@@ -148,8 +151,9 @@ def _cache_key(state: TasteState, model: MusicModel | None) -> str:
 def taste_get(*, user, model: MusicModel | None, now: datetime | None = None, state: TasteState | None = None) -> Taste:
     """The user's taste (see the module doc); `vector` is None until they have listened to or liked something.
 
-    Cached (CACHE_SECONDS) under a key that changes with their listens, likes, favourites and the model, so a
-    new listen is reflected at once; only the slow fade of older listens waits for the cache to expire.
+    Cached (CACHE_SECONDS; no vector yet: NO_TASTE_CACHE_SECONDS) under a key that changes with their listens,
+    likes, favourites and the model, so a new listen is reflected at once; only the slow fade of older listens, and
+    new vectors for items they played, wait for the cache to expire.
     `state`: the user's taste state when the caller has read it already (recommender.selectors.taste_state_get).
     """
     state = state or taste_state_get(user_id=user.pk)
@@ -163,7 +167,7 @@ def taste_get(*, user, model: MusicModel | None, now: datetime | None = None, st
         taste = cache.get(key)
         if taste is None:
             taste = _taste_build(state=state, model=model, now=timezone.now())
-            cache.set(key, taste, CACHE_SECONDS)
+            cache.set(key, taste, CACHE_SECONDS if taste.vector is not None else NO_TASTE_CACHE_SECONDS)
         _local.put(key, taste)
     return taste
 

@@ -1,5 +1,6 @@
 """The taste model: collaborative vectors from listens and likes at retrain, and a user's taste vector."""
 
+import time
 from datetime import timedelta
 
 import numpy as np
@@ -13,8 +14,9 @@ from listening.models import Like, Listen
 from recommender.models import ArtistEmbedding, ItemFactor, TrackEmbedding
 from recommender.services.embeddings import embeddings_sync, model_get_active
 from recommender.services.interactions import interactions_load
-from recommender.services.taste import taste_get
+from recommender.services.taste import LOCAL_SECONDS, NO_TASTE_CACHE_SECONDS, taste_get
 from recommender.services.training import model_retrain
+from tests.factories_catalog import ArtistFactory, TrackFactory
 from tests.recommender_catalog import demo_catalog_create, listens_create
 
 pytestmark = pytest.mark.django_db
@@ -174,3 +176,22 @@ def test_played_often_lists_items_with_three_or_more_listens(listened):
     assert often.spotify_id in taste.played_often
     assert once.spotify_id not in taste.played_often
     assert timezone.now() - timedelta(days=1) > Listen.objects.filter(user=user).latest("listened_at").listened_at
+
+
+def test_a_taste_without_vectors_is_built_again_soon_after_the_played_items_get_them(listened, monkeypatch):
+    """A Spotify import brings tracks the model has no vectors for yet; once they are embedded, the taste follows."""
+    model = model_get_active()
+    (user,) = _users("newcomer", 1)
+    new_track = TrackFactory(artists=[ArtistFactory()])
+    listens_create(user, [new_track], times=3)
+    assert taste_get(user=user, model=model).vector is None
+
+    embeddings_sync(model=model, track_ids=[new_track.id])
+    later = NO_TASTE_CACHE_SECONDS + LOCAL_SECONDS + 1
+    real_time, real_monotonic = time.time, time.monotonic
+    monkeypatch.setattr(time, "time", lambda: real_time() + later)
+    monkeypatch.setattr(time, "monotonic", lambda: real_monotonic() + later)
+
+    taste = taste_get(user=user, model=model)
+    assert taste.vector is not None
+    assert [item.spotify_id for item in taste.items if item.resource_type == "track"] == [new_track.spotify_id]
