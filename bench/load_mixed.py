@@ -400,6 +400,7 @@ def run_stack(label: str, tree: Path, args: argparse.Namespace) -> dict:
             "api": procfile_command(tree, "api"),
             "capacity": capacity,
             "cpu": cpu,
+            "cpu_by_endpoint": by_endpoint,
             "open_loop": open_loop,
         }
     finally:
@@ -473,6 +474,9 @@ def main() -> None:
             raise SystemExit(f"{tool} is missing: see the usage at the top of {__file__}")
     print(machine_header(), flush=True)
     results = [run_stack("old", args.old.resolve(), args), run_stack("new", ROOT, args)]
+    raw = ROOT / "bench/out/load_mixed.json"
+    raw.parent.mkdir(exist_ok=True)
+    raw.write_text(json.dumps(results, indent=1))
     print_results(results)
     print(machine_header(end=True))
 
