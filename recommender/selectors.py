@@ -22,7 +22,7 @@ from django.db.models import (
 
 from catalog.models import Album, Artist, Track
 from juke_auth.models import MusicProfile
-from listening.models import Like, Listen
+from listening.models import Like, ListenHistoryVersion
 from recommender.models import AlbumEmbedding, ArtistEmbedding, ModelArtifact, TrackEmbedding
 
 EMBEDDING_MODELS = {"artist": ArtistEmbedding, "album": AlbumEmbedding, "track": TrackEmbedding}
@@ -180,28 +180,29 @@ FAVOURITE_KINDS = ("artists", "albums", "tracks", "genres")
 
 @dataclass(frozen=True)
 class TasteState:
-    """What a user's taste is built from, read in one query: their favourites, listen and like counters, the model."""
+    """What a user's taste is built from, read in one query: their favourites, listens' version, like counter, model."""
 
     user_id: int
     username: str
     favourites: dict[str, Any] | None  # the music profile's favorite_<kind> values by kind; None without a profile
     model_version: str | None
-    listens: str  # "<how many>:<last id>"
-    likes: str
+    listens: int  # their ListenHistoryVersion (0 without one)
+    likes: str  # "<how many>:<last id>"
 
 
 def _taste_state_sql() -> str:
-    """One row: the user, their profile's favourites, (count, last id) of their listens and of their likes, the
+    """One row: the user, their profile's favourites, their listens' version, (count, last id) of their likes, the
     active model. Plain SQL: the same read through the ORM (values + subquery annotations) cost 3x the query's own
-    time in compiling and converting (measured in bench/RESULTS.md, "recommendations/me/ queries")."""
+    time in compiling and converting (measured in bench/RESULTS.md, "recommendations/me/ queries"). The listens'
+    version is one row where counting a heavy listener's listens read 10,000 (bench/RESULTS.md, same section)."""
     users, profiles = get_user_model()._meta.db_table, MusicProfile._meta.db_table
-    listens, likes, models = Listen._meta.db_table, Like._meta.db_table, ModelArtifact._meta.db_table
+    versions, likes, models = ListenHistoryVersion._meta.db_table, Like._meta.db_table, ModelArtifact._meta.db_table
     favourites = ", ".join(f"p.favorite_{kind}" for kind in FAVOURITE_KINDS)
     return (
-        f"SELECT u.id, u.username, p.id, {favourites}, l.n, l.last, k.n, k.last, "  # noqa: S608 - our identifiers
+        f"SELECT u.id, u.username, p.id, {favourites}, v.version, k.n, k.last, "  # noqa: S608 - our identifiers
         f"(SELECT version FROM {models} WHERE is_active LIMIT 1) "
         f"FROM {users} u LEFT JOIN {profiles} p ON p.user_id = u.id "
-        f"CROSS JOIN (SELECT COUNT(*) AS n, MAX(id) AS last FROM {listens} WHERE user_id = %s) l "
+        f"LEFT JOIN {versions} v ON v.user_id = u.id "
         f"CROSS JOIN (SELECT COUNT(*) AS n, MAX(id) AS last FROM {likes} WHERE user_id = %s) k "
         "WHERE u.id = %s"
     )
@@ -212,14 +213,14 @@ def _json(value: Any) -> Any:
 
 
 def taste_state_get(*, user_id: int) -> TasteState | None:
-    """The user's favourites, the counts and last ids of their listens and likes, and the active model's version:
-    everything a cached taste's key depends on (one query). None if the user does not exist."""
+    """The user's favourites, their listens' version, the count and last id of their likes, and the active model's
+    version: everything a cached taste's key depends on (one query). None if the user does not exist."""
     with connection.cursor() as cursor:
-        cursor.execute(_taste_state_sql(), [user_id, user_id, user_id])
+        cursor.execute(_taste_state_sql(), [user_id, user_id])
         row = cursor.fetchone()
     if row is None:
         return None
-    found_id, username, profile_id, *favourites, listens, last_listen, likes, last_like, version = row
+    found_id, username, profile_id, *favourites, listens_version, likes, last_like, version = row
     return TasteState(
         user_id=found_id,
         username=username,
@@ -227,6 +228,6 @@ def taste_state_get(*, user_id: int) -> TasteState | None:
         if profile_id is None
         else {kind: _json(value) for kind, value in zip(FAVOURITE_KINDS, favourites, strict=True)},
         model_version=version,
-        listens=f"{listens}:{last_listen}",
+        listens=listens_version or 0,
         likes=f"{likes}:{last_like}",
     )

@@ -10,17 +10,18 @@ from django.db import transaction
 from juke_auth.models import JukeUser, MusicProfile
 from listening.errors import ListenNotFound, ListensDeleteNotConfirmed
 from listening.models import LatestImport, Listen, recording_msid_for
-from listening.selectors import listen_stats_invalidate
+from listening.services.changes import listens_changed
 
 DELETE_ALL_CONFIRMATION = "all"
 
 
 def listen_delete(*, user: JukeUser, listen_id: int) -> None:
     """Delete one of the user's listens; ListenNotFound when it is not theirs (or does not exist)."""
-    deleted, _ = Listen.objects.filter(user=user, pk=listen_id).delete()
-    if not deleted:
-        raise ListenNotFound()
-    listen_stats_invalidate(user_id=user.pk)
+    with transaction.atomic():
+        deleted, _ = Listen.objects.filter(user=user, pk=listen_id).delete()
+        if not deleted:
+            raise ListenNotFound()
+        listens_changed(user_id=user.pk)
 
 
 def listen_delete_by_msid(*, user: JukeUser, listened_at: datetime, recording_msid: uuid.UUID) -> int:
@@ -34,8 +35,9 @@ def listen_delete_by_msid(*, user: JukeUser, listened_at: datetime, recording_ms
     ids = [pk for pk, fingerprint in candidates if recording_msid_for(fingerprint) == recording_msid]
     if not ids:
         return 0
-    deleted, _ = Listen.objects.filter(user=user, pk__in=ids).delete()
-    listen_stats_invalidate(user_id=user.pk)
+    with transaction.atomic():
+        deleted, _ = Listen.objects.filter(user=user, pk__in=ids).delete()
+        listens_changed(user_id=user.pk)
     return deleted
 
 
@@ -62,8 +64,9 @@ def listens_delete_all(*, user: JukeUser, confirm: str | None) -> int:
             field="confirm",
         )
     # Nothing points at a listen, so Django deletes them with one DELETE statement, without loading them.
-    deleted, _ = Listen.objects.filter(user=user).delete()
-    listen_stats_invalidate(user_id=user.pk)
+    with transaction.atomic():
+        deleted, _ = Listen.objects.filter(user=user).delete()
+        listens_changed(user_id=user.pk)
     return deleted
 
 
