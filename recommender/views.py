@@ -10,6 +10,7 @@ from recommender.serializers import (
     SimilarQuerySerializer,
 )
 from recommender.services.recommendations import recommendation_list, recommendation_list_for_user
+from recommender.services.seeds import SeedRequest
 from recommender.services.similar import recommendation_list_similar
 
 _UNAVAILABLE = {
@@ -36,7 +37,16 @@ class RecommendationListView(APIView):
     def post(self, request):
         serializer = RecommendationRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        return _response(recommendation_list(**serializer.validated_data, requester=request.user))
+        data = serializer.validated_data
+        return _response(
+            recommendation_list(
+                request=SeedRequest.from_mapping(data),
+                requester=request.user,
+                seed_weight=data["seed_weight"],
+                limit=data["limit"],
+                resource_types=data.get("resource_types"),
+            )
+        )
 
 
 class RecommendationMeView(APIView):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,7 +21,13 @@ from recommender.selectors import model_artifact_active_version, taste_state_get
 from recommender.services.collaborative import LIKE_WEIGHT
 from recommender.services.embeddings import model_get_active, model_get_for_version
 from recommender.services.explain import Reason, item_uri, recommendations_explain
-from recommender.services.seeds import SeedSet, profile_favourites, seeds_resolve, seeds_resolve_with_model
+from recommender.services.seeds import (
+    SeedRequest,
+    SeedSet,
+    profile_favourites,
+    seeds_resolve,
+    seeds_resolve_with_model,
+)
 from recommender.services.taste import Taste, confidence, taste_get
 
 RESOURCE_TYPES = ("artists", "albums", "tracks")
@@ -172,37 +178,30 @@ def _recommend(
 
 def recommendation_list(
     *,
-    artists: Sequence[str] = (),
-    albums: Sequence[str] = (),
-    tracks: Sequence[str] = (),
-    genres: Sequence[str] = (),
-    seeds: Sequence[str] = (),
-    profiles: Sequence[str] = (),
-    users: Sequence[str] = (),
+    request: SeedRequest,
     requester=None,
     seed_weight: float = DEFAULT_SEED_WEIGHT,
     limit: int = 10,
     resource_types: Sequence[str] | None = None,
     client: EngineClient | None = None,
 ) -> Recommendations:
-    """Items like the seeds, ranked by the engine; seeds never come back.
+    """Items like the request's seeds, ranked by the engine; seeds never come back.
 
-    `users`: the listening taste of these users (the requester themselves, or users whose listens are public).
-    Raises SeedErrors for invalid/unknown URIs, profiles or users, NothingToRecommendFrom when nothing resolves;
-    ServiceUnavailable when the engine is down or slow (engine_client). Without `users`, the seeds and the
-    active model's version are read in one query.
+    `request.users`: the listening taste of these users (the requester themselves, or users whose listens are
+    public). Raises SeedErrors for invalid/unknown URIs, profiles or users, NothingToRecommendFrom when nothing
+    resolves; ServiceUnavailable when the engine is down or slow (engine_client). Without `users`, the seeds and
+    the active model's version are read in one query.
     """
-    if not any((artists, albums, tracks, genres, seeds, profiles, users)):
+    if request.is_empty:
         raise NothingToRecommendFrom(NO_SEED_MESSAGE)
-    requested: dict[str, Any] = {"artists": artists, "albums": albums, "tracks": tracks, "genres": genres}
-    if users:
+    if request.users:
         model = model_get_active()
-        tastes = _user_tastes(users, requester, model)
-        profiles = [*profiles, *(username for username, taste in tastes if taste is None)]
-        seed_set = seeds_resolve(model=model, seeds=seeds, profiles=profiles, **requested)
+        tastes = _user_tastes(request.users, requester, model)
+        without_taste = [username for username, taste in tastes if taste is None]
+        seed_set = seeds_resolve(request=replace(request, profiles=[*request.profiles, *without_taste]), model=model)
     else:
         tastes = []
-        seed_set, model = seeds_resolve_with_model(seeds=seeds, profiles=profiles, **requested)
+        seed_set, model = seeds_resolve_with_model(request=request)
     return _recommend(
         seed_set, model, tastes, seed_weight=seed_weight, limit=limit, resource_types=resource_types, client=client
     )
@@ -339,27 +338,20 @@ def _offline_rank(
 
 def recommendation_list_offline(
     *,
-    artists: Sequence[str] = (),
-    albums: Sequence[str] = (),
-    tracks: Sequence[str] = (),
-    genres: Sequence[str] = (),
-    seeds: Sequence[str] = (),
-    profiles: Sequence[str] = (),
+    request: SeedRequest,
     seed_weight: float = DEFAULT_SEED_WEIGHT,
     limit: int = 10,
     resource_types: Sequence[str] | None = None,
 ) -> Recommendations:
-    """Like `recommendation_list`, scored in this process from the stored embeddings (no engine needed).
+    """Like `recommendation_list` (without `users`), scored in this process from the stored embeddings (no engine).
 
     Same query vector (juke_ml.query) and exact top-k (juke_ml.index) as the engine. Names that match no
     catalog item are embedded as text (genre words) when the model knows them, else reported as unresolved.
     """
-    if not any((artists, albums, tracks, genres, seeds, profiles)):
+    if request.is_empty:
         raise NothingToRecommendFrom(NO_SEED_MESSAGE)
     model = model_get_active()
-    seed_set = seeds_resolve(
-        model=model, artists=artists, albums=albums, tracks=tracks, genres=genres, seeds=seeds, profiles=profiles
-    )
+    seed_set = seeds_resolve(request=request, model=model)
     if seed_set.is_empty:
         raise NothingToRecommendFrom()
     name_vectors = []

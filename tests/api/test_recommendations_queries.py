@@ -22,6 +22,7 @@ from listening.models import Like
 from recommender.engine_client import EngineClient, EngineRecommendations, get_engine_client
 from recommender.serializers import RecommendationResponseSerializer
 from recommender.services.recommendations import recommendation_list, recommendation_list_for_user
+from recommender.services.seeds import SeedRequest
 from recommender.services.training import model_retrain
 from tests.factories_auth import token_client
 from tests.plugins.engine_server import refresh_engine
@@ -140,12 +141,12 @@ def _shown(recommendations) -> dict:
 def test_because_from_the_engines_vectors_equals_because_from_the_stored_vectors(listener):
     configured = get_engine_client()
     without = _EngineWithoutVectors(base_url=configured.base_url, timeout=configured.timeout)
-    seeds = {"artists": ["Green Day", "Avicii"], "genres": ["hard rock"], "limit": 20}
+    seeds = SeedRequest(artists=["Green Day", "Avicii"], genres=["hard rock"])
     listens_create(listener, Track.objects.order_by("id")[:20], times=2)
 
-    by_seed = _shown(recommendation_list(**seeds))
+    by_seed = _shown(recommendation_list(request=seeds, limit=20))
     with CaptureQueriesContext(connection) as fallback:
-        assert _shown(recommendation_list(**seeds, client=without)) == by_seed
+        assert _shown(recommendation_list(request=seeds, limit=20, client=without)) == by_seed
     me = _shown(recommendation_list_for_user(user=listener, limit=20))
     assert _shown(recommendation_list_for_user(user=listener, limit=20, client=without)) == me
 
