@@ -10,7 +10,6 @@ import json
 import os
 import sys
 
-
 SEED_FIELDS = ("artists", "albums", "tracks", "genres", "seeds", "profiles", "users")
 
 

@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.db import transaction
 
 from listening.models import ArtistPlayCount, Like, Listen, SpotifyHistorySync
 from listening.services.changes import listens_changed
@@ -17,21 +16,18 @@ class ListenAdmin(admin.ModelAdmin):
 
     # Edits here bypass the services: tell them the listens changed, as the services do.
     def save_model(self, request, obj, form, change) -> None:
-        with transaction.atomic():
-            super().save_model(request, obj, form, change)
-            listens_changed(user_id=obj.user_id)
+        super().save_model(request, obj, form, change)
+        listens_changed(user_id=obj.user_id)
 
     def delete_model(self, request, obj) -> None:
-        with transaction.atomic():
-            super().delete_model(request, obj)
-            listens_changed(user_id=obj.user_id)
+        super().delete_model(request, obj)
+        listens_changed(user_id=obj.user_id)
 
     def delete_queryset(self, request, queryset) -> None:
-        with transaction.atomic():
-            user_ids = set(queryset.values_list("user_id", flat=True).distinct())
-            super().delete_queryset(request, queryset)
-            for user_id in sorted(user_ids):
-                listens_changed(user_id=user_id)
+        user_ids = sorted(set(queryset.values_list("user_id", flat=True)))
+        super().delete_queryset(request, queryset)
+        for user_id in user_ids:
+            listens_changed(user_id=user_id)
 
 
 @admin.register(Like)

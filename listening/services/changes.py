@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from django.db import connection, transaction
+from django.db import connection
 
 from listening.models import ListenHistoryVersion
 from listening.selectors import listen_stats_invalidate
@@ -12,8 +12,8 @@ from listening.selectors import listen_stats_invalidate
 def listens_changed(*, user_id: int) -> None:
     """Bump the user's listen history version (a row, created at the first change) and forget their cached stats.
 
-    Call it in the transaction that changed the listens, so the new version is seen with them; the stats are
-    forgotten once that transaction commits (earlier, a stats request could cache the old listens again).
+    Call it once the change is written (as the stats were always forgotten): a request between the two may cache
+    what it built from the new listens under the old version, which the bump then leaves behind.
     """
     table = connection.ops.quote_name(ListenHistoryVersion._meta.db_table)
     with connection.cursor() as cursor:
@@ -22,4 +22,4 @@ def listens_changed(*, user_id: int) -> None:
             f"ON CONFLICT (user_id) DO UPDATE SET version = {table}.version + 1",
             [user_id],
         )
-    transaction.on_commit(lambda: listen_stats_invalidate(user_id=user_id))
+    listen_stats_invalidate(user_id=user_id)

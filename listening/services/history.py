@@ -17,11 +17,10 @@ DELETE_ALL_CONFIRMATION = "all"
 
 def listen_delete(*, user: JukeUser, listen_id: int) -> None:
     """Delete one of the user's listens; ListenNotFound when it is not theirs (or does not exist)."""
-    with transaction.atomic():
-        deleted, _ = Listen.objects.filter(user=user, pk=listen_id).delete()
-        if not deleted:
-            raise ListenNotFound()
-        listens_changed(user_id=user.pk)
+    deleted, _ = Listen.objects.filter(user=user, pk=listen_id).delete()
+    if not deleted:
+        raise ListenNotFound()
+    listens_changed(user_id=user.pk)
 
 
 def listen_delete_by_msid(*, user: JukeUser, listened_at: datetime, recording_msid: uuid.UUID) -> int:
@@ -35,9 +34,8 @@ def listen_delete_by_msid(*, user: JukeUser, listened_at: datetime, recording_ms
     ids = [pk for pk, fingerprint in candidates if recording_msid_for(fingerprint) == recording_msid]
     if not ids:
         return 0
-    with transaction.atomic():
-        deleted, _ = Listen.objects.filter(user=user, pk__in=ids).delete()
-        listens_changed(user_id=user.pk)
+    deleted, _ = Listen.objects.filter(user=user, pk__in=ids).delete()
+    listens_changed(user_id=user.pk)
     return deleted
 
 
@@ -64,9 +62,8 @@ def listens_delete_all(*, user: JukeUser, confirm: str | None) -> int:
             field="confirm",
         )
     # Nothing points at a listen, so Django deletes them with one DELETE statement, without loading them.
-    with transaction.atomic():
-        deleted, _ = Listen.objects.filter(user=user).delete()
-        listens_changed(user_id=user.pk)
+    deleted, _ = Listen.objects.filter(user=user).delete()
+    listens_changed(user_id=user.pk)
     return deleted
 
 

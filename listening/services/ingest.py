@@ -149,8 +149,8 @@ def listens_ingest(*, user: JukeUser, listens: Sequence[ListenInput], source: Li
     with transaction.atomic():
         for start in range(0, len(rows), INSERT_BATCH_SIZE):
             created += _insert_ignoring_duplicates(rows[start : start + INSERT_BATCH_SIZE])
-        if created:
-            listens_changed(user_id=user.pk)
+    if created:
+        listens_changed(user_id=user.pk)
     matched = sum(1 for row in rows if row.track_id is not None)
     return IngestResult(received=len(rows), created=created, matched=matched)
 

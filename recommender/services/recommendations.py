@@ -20,7 +20,7 @@ from recommender.models import AlbumEmbedding, ArtistEmbedding, TrackEmbedding
 from recommender.selectors import model_artifact_active_version, taste_state_get
 from recommender.services.collaborative import LIKE_WEIGHT
 from recommender.services.embeddings import model_get_active, model_get_for_version
-from recommender.services.explain import Reason, item_uri, recommendations_explain
+from recommender.services.explain import Reason, ReasonSet, item_uri, recommendations_explain
 from recommender.services.seeds import (
     SeedRequest,
     SeedSet,
@@ -76,14 +76,6 @@ def _seed_reasons(seed_set: SeedSet) -> list[Reason]:
     ] + [Reason("genre", genre, None, vector) for genre, vector in genres]
 
 
-def _taste_reasons(taste: Taste) -> list[Reason]:
-    items = sorted(taste.items, key=lambda item: -item.weight)
-    return [
-        Reason(item.resource_type, item.name, item_uri(item.resource_type, item.spotify_id), item.vector)
-        for item in items
-    ] + [Reason("genre", genre, None, vector) for genre, vector in taste.genres]
-
-
 def _query_vectors(seed_set: SeedSet, model: MusicModel | None) -> list[np.ndarray]:
     """The seed vectors sent to the engine: in a collaborative space, the items become one folded-in taste."""
     if model is None or model.collaborative is None or not seed_set.item_vectors:
@@ -130,7 +122,7 @@ def _ask_engine(client: EngineClient | None, *, names: dict[str, list[str]], **r
         raise NothingToRecommendFrom(f"{NothingToRecommendFrom.default_detail} ({error.detail})") from error
 
 
-def _answer(answer: EngineRecommendations, reasons: list[Reason], seeds: list[str]) -> Recommendations:
+def _answer(answer: EngineRecommendations, reasons: list[Reason] | ReasonSet, seeds: list[str]) -> Recommendations:
     results = {
         kind: [
             {"name": item.name, "likeness": item.likeness, "extra": item.extra, "vector": item.vector}
@@ -162,7 +154,7 @@ def _recommend(
     vectors = _query_vectors(seed_set, model) + [taste.vector for _, taste in tastes if taste is not None]
     if not vectors and not any(seed_set.names.values()):
         raise NothingToRecommendFrom()
-    reasons = _seed_reasons(seed_set) + [reason for _, taste in tastes if taste for reason in _taste_reasons(taste)]
+    reasons = _seed_reasons(seed_set) + [reason for _, taste in tastes if taste for reason in taste.reasons.reasons]
     answer = _ask_engine(
         client,
         names=seed_set.names,
@@ -274,7 +266,7 @@ def recommendation_list_for_user(
             limit=limit,
             resource_types=resource_types,
         )
-        return _answer(answer, _taste_reasons(taste), [f"user:{state.username}"])
+        return _answer(answer, taste.reasons, [f"user:{state.username}"])
     raw = state.favourites or {}
     if not any(raw.get(kind) for kind in ("artists", "albums", "tracks", "genres")):
         raise EmptyProfile()

@@ -54,7 +54,10 @@ class Command(BaseCommand):
         service = recommendation_list_offline if options["offline"] else recommendation_list
         try:
             result = service(
-                request=request, seed_weight=options["seed_weight"], limit=options["limit"], resource_types=resource_types
+                request=request,
+                seed_weight=options["seed_weight"],
+                limit=options["limit"],
+                resource_types=resource_types,
             )
         except SeedErrors as error:
             raise CommandError(_error_text(error.errors)) from error
