@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-from django.contrib.auth import get_user_model
 
 from catalog.models import Album, Artist, Track
 from juke_ml.index import ExactIndex, cosine_to_likeness
@@ -17,7 +16,7 @@ from juke_ml.query import DEFAULT_SEED_WEIGHT, build_query_vector
 from recommender.engine_client import EngineClient, EngineRecommendations, EngineRejected, get_engine_client
 from recommender.errors import NO_SEED_MESSAGE, EmptyProfile, NothingToRecommendFrom, SeedErrors
 from recommender.models import AlbumEmbedding, ArtistEmbedding, TrackEmbedding
-from recommender.selectors import model_artifact_active_version, taste_state_get
+from recommender.selectors import model_artifact_active_version, taste_state_get, taste_states_by_username
 from recommender.services.collaborative import LIKE_WEIGHT
 from recommender.services.embeddings import model_get_active, model_get_for_version
 from recommender.services.explain import Reason, ReasonSet, item_uri, recommendations_explain
@@ -88,22 +87,27 @@ def _query_vectors(seed_set: SeedSet, model: MusicModel | None) -> list[np.ndarr
     return genre_vectors + ([folded] if folded is not None else [])
 
 
-def _user_tastes(usernames: Sequence[str], requester, model: MusicModel | None) -> list[tuple[str, Taste | None]]:
-    """Each named user's taste, if they share their listens with the requester (None: no listens yet)."""
-    user_model = get_user_model()
-    tastes, errors = [], []
-    for username in sorted(set(usernames)):
-        user = user_model.objects.filter(username__iexact=username).select_related("music_profile").first()
-        profile = getattr(user, "music_profile", None)
-        shared = user is not None and (user == requester or (profile is not None and profile.listens_public))
-        if user is None or not shared:
-            errors.append(f"'{username}' is not a user who shares their listening with you.")
-            continue
-        taste = taste_get(user=user, model=model)
-        tastes.append((user.username, taste if taste.vector is not None else None))
+def _user_tastes(usernames: Sequence[str], requester) -> tuple[list[tuple[str, Taste | None]], MusicModel | None]:
+    """Each named user's taste, if they share their listens with the requester (None: no listens yet), and the
+    active model (read with their taste states: one query for all of them)."""
+    wanted = sorted(set(usernames))
+    states = taste_states_by_username(usernames=wanted)
+    requester_id = getattr(requester, "pk", None)
+    shared = {name: state for name, state in states.items() if state.user_id == requester_id or state.listens_public}
+    errors = [
+        f"'{username}' is not a user who shares their listening with you."
+        for username in wanted
+        if username.lower() not in shared
+    ]
     if errors:
         raise SeedErrors({"users": errors})
-    return tastes
+    model = model_get_for_version(next(iter(shared.values())).model_version)
+    tastes = []
+    for username in wanted:
+        state = shared[username.lower()]
+        taste = taste_get(model=model, state=state)
+        tastes.append((state.username, taste if taste.vector is not None else None))
+    return tastes, model
 
 
 def _ask_engine(client: EngineClient | None, *, names: dict[str, list[str]], **request) -> EngineRecommendations:
@@ -187,8 +191,7 @@ def recommendation_list(
     if request.is_empty:
         raise NothingToRecommendFrom(NO_SEED_MESSAGE)
     if request.users:
-        model = model_get_active()
-        tastes = _user_tastes(request.users, requester, model)
+        tastes, model = _user_tastes(request.users, requester)
         without_taste = [username for username, taste in tastes if taste is None]
         seed_set = seeds_resolve(request=replace(request, profiles=[*request.profiles, *without_taste]), model=model)
     else:

@@ -160,12 +160,15 @@ def _cache_key(state: TasteState, model: MusicModel | None) -> str:
     return f"taste:{state.user_id}:{digest}"
 
 
-def taste_get(*, user, model: MusicModel | None, now: datetime | None = None, state: TasteState | None = None) -> Taste:
+def taste_get(
+    *, user=None, model: MusicModel | None, now: datetime | None = None, state: TasteState | None = None
+) -> Taste:
     """The user's taste (see the module doc); `vector` is None until they have listened to or liked something.
 
     Cached (CACHE_SECONDS) under a key that changes with their listens, likes, favourites and the model, so a
     new listen is reflected at once; only the slow fade of older listens waits for the cache to expire.
-    `state`: the user's taste state when the caller has read it already (recommender.selectors.taste_state_get).
+    `state`: the user's taste state when the caller has read it already (recommender.selectors.taste_state_get);
+    then `user` is not needed.
     """
     state = state or taste_state_get(user_id=user.pk)
     if state is None:  # the user is gone

@@ -64,3 +64,18 @@ def test_one_users_changes_leave_anothers_version_alone():
     listens_delete_all(user=mine, confirm="all")
 
     assert (_version(mine), _version(theirs)) == (2, 1)
+
+
+def test_deleting_listens_in_the_admin_bumps_their_owners_versions(client):
+    admin, listener = UserFactory(is_staff=True, is_superuser=True), UserFactory()
+    _ingest(listener, 0, 1)
+    client.force_login(admin)
+    ids = [str(pk) for pk in Listen.objects.filter(user=listener).values_list("id", flat=True)]
+
+    response = client.post(
+        "/admin/listening/listen/", {"action": "delete_selected", "_selected_action": ids, "post": "yes"}
+    )
+
+    assert response.status_code == 302
+    assert not Listen.objects.filter(user=listener).exists()
+    assert _version(listener) == 2
