@@ -75,7 +75,8 @@ class ListenHistoryVersion(models.Model):
     """Per user: a number that every change to their listens bumps (listening.services.changes.listens_changed).
 
     What is built from a user's listens (their taste) is cached under this number: reading one row, where
-    counting their listens read every one of them. No row: the user's listens have not changed since it came in.
+    counting their listens read every one of them. No row (version 0): their listens have not changed since this
+    table was added; nothing is backfilled, since the key only has to change when the listens do.
     """
 
     user = models.OneToOneField(
