@@ -1,7 +1,10 @@
+import json
+
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.answer_cache import cached_answer, not_cached
 from core.openapi import error_response
 from recommender.serializers import (
     RecommendationMeQuerySerializer,
@@ -35,17 +38,27 @@ class RecommendationListView(APIView):
         responses={200: RecommendationResponseSerializer, 400: _BAD_REQUEST, **_UNAVAILABLE},
     )
     def post(self, request):
-        serializer = RecommendationRequestSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        return _response(
-            recommendation_list(
-                request=SeedRequest.from_mapping(data),
-                requester=request.user,
-                seed_weight=data["seed_weight"],
-                limit=data["limit"],
-                resource_types=data.get("resource_types"),
+        def build() -> Response:
+            serializer = RecommendationRequestSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            data = serializer.validated_data
+            seeds = SeedRequest.from_mapping(data)
+            response = _response(
+                recommendation_list(
+                    request=seeds,
+                    requester=request.user,
+                    seed_weight=data["seed_weight"],
+                    limit=data["limit"],
+                    resource_types=data.get("resource_types"),
+                )
             )
+            if seeds.users or seeds.profiles:  # people's taste and favourites are not catalog data
+                not_cached(response)
+            return response
+
+        # Keyed by the request as sent: only valid requests' answers are stored, so a hit needs no validation.
+        return cached_answer(
+            request, scope="catalog", key=json.dumps(request.data, sort_keys=True, default=str), build=build
         )
 
 
