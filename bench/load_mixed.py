@@ -231,7 +231,7 @@ def measure(stacks: list[Stack], args: argparse.Namespace) -> dict[str, dict]:
         result = results[stack.label]
         result["cpu"] = _sum_cpu(result["cpu"])
         result["cpu_by_endpoint"] = {n: _sum_cpu(runs) for n, runs in result["cpu_by_endpoint"].items() if runs}
-        capacity = sum(r["requests"] for r in result["capacity"]) / (args.seconds * args.rounds)
+        capacity = sum(r["rps"] for r in result["capacity"]) / len(result["capacity"])
         result["capacity_rps"] = capacity
         for share in (0.5, 0.8):
             rate = max(1, int(capacity * share))
