@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -137,6 +138,7 @@ def _recently_played_import(account: UserSocialAuth, client: SpotifyLibraryClien
         if not page.plays:
             break
         track_ids = tracks_upsert(tracks=[play.track for play in page.plays])
+        _embed_when_committed(track_ids=track_ids.values())
         listens = [
             ListenInput(
                 # Spotify's played_at is when the track ended; a listen starts when the track did.
@@ -158,6 +160,18 @@ def _recently_played_import(account: UserSocialAuth, client: SpotifyLibraryClien
     return created
 
 
+def _embed_when_committed(*, track_ids: Iterable[int] = (), artist_ids: Iterable[int] = ()) -> None:
+    """Items Spotify just taught the catalog get their vectors now, not at the next scheduled `embed_stale_items`:
+    this user's taste and recommendations are built from them (and `make run` schedules nothing)."""
+    from recommender.tasks import embed_artists, embed_tracks  # noqa: PLC0415 - the recommender imports listening
+
+    tracks, artists = sorted(set(track_ids)), sorted(set(artist_ids))
+    if tracks:
+        transaction.on_commit(lambda: embed_tracks.delay(tracks))
+    if artists:
+        transaction.on_commit(lambda: embed_artists.delay(artists))
+
+
 def _initial_import(account: UserSocialAuth, client: SpotifyLibraryClient) -> int:
     """Top tracks and artists and saved tracks, stored in the catalog and liked with their source."""
     saved = client.get_saved_tracks()
@@ -166,6 +180,7 @@ def _initial_import(account: UserSocialAuth, client: SpotifyLibraryClient) -> in
     saved_ids = tracks_upsert(tracks=[item.track for item in saved])
     top_track_ids = tracks_upsert(tracks=top_tracks)
     top_artist_ids = artists_upsert(artists=top_artists)
+    _embed_when_committed(track_ids=[*saved_ids.values(), *top_track_ids.values()], artist_ids=top_artist_ids.values())
     rows = [Like(user=account.user, track_id=pk, source=LikeSource.SPOTIFY_SAVED) for pk in saved_ids.values()]
     rows += [
         Like(user=account.user, track_id=pk, source=LikeSource.SPOTIFY_TOP)

@@ -12,10 +12,13 @@ from juke_auth.services.spotify_credentials import spotify_credentials_read, spo
 from listening.models import Like, LikeSource, Listen, ListenSource, SpotifyHistorySync
 from listening.services.spotify_history import spotify_history_sync
 from listening.tasks import spotify_history_sync_all_task
+from recommender.models import ArtistEmbedding, TrackEmbedding
+from recommender.services.training import model_retrain
 from spotify_stub import player
 from spotify_stub.catalog_routes import universe
 from spotify_stub.library_routes import stub_history
 from tests.factories_auth import UserFactory
+from tests.recommender_catalog import demo_catalog_create
 
 pytestmark = pytest.mark.django_db
 
@@ -149,3 +152,21 @@ def test_signing_in_with_spotify_imports_the_history_with_the_tokens_it_just_sto
     state = SpotifyHistorySync.objects.get(user=user)
     assert state.initial_import_at is not None, state.last_error
     assert Listen.objects.filter(user=user, source=ListenSource.SPOTIFY).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_what_the_history_brings_into_the_catalog_is_embedded_at_once():
+    """Without waiting for the scheduled `embed_stale_items` (tasks run inline here, as under `make run`)."""
+    demo_catalog_create(step=3)
+    model_retrain()
+    user, _ = linked_user()
+
+    spotify_history_sync(user_id=user.pk)
+
+    played = set(Listen.objects.filter(user=user).values_list("track_id", flat=True))
+    liked_artists = set(Like.objects.filter(user=user, artist__isnull=False).values_list("artist_id", flat=True))
+    assert played
+    assert liked_artists
+    assert set(TrackEmbedding.objects.filter(track_id__in=played).values_list("track_id", flat=True)) == played
+    embedded_artists = ArtistEmbedding.objects.filter(artist_id__in=liked_artists).values_list("artist_id", flat=True)
+    assert set(embedded_artists) == liked_artists
