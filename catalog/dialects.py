@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 
+import orjson
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
@@ -251,14 +252,20 @@ def _column_list(columns: Iterable[str]) -> str:
     return ", ".join(f'"{column}"' for column in columns)
 
 
-def _json_as_text(*, model: type[models.Model], columns: list[str], rows: Sequence[tuple]) -> Sequence[tuple]:
+def _json_as_text(*, model: type[models.Model], columns: list[str], rows: Sequence[tuple]) -> Sequence[Sequence]:
     """COPY takes JSON columns as text: encode the Python values there."""
     json_columns = {field.column for field in model._meta.concrete_fields if isinstance(field, models.JSONField)}
     indexes = {index for index, column in enumerate(columns) if column in json_columns}
     if not indexes:
         return rows
-    encode = json.JSONEncoder(ensure_ascii=False).encode
-    return [tuple(encode(value) if index in indexes else value for index, value in enumerate(row)) for row in rows]
+    # orjson: several times faster than json for these small values; PostgreSQL parses either text the same.
+    encoded = []
+    for row in rows:
+        values = list(row)
+        for index in indexes:
+            values[index] = orjson.dumps(values[index]).decode()
+        encoded.append(values)
+    return encoded
 
 
 def _copy_into_temp(cursor, *, table: str, columns: list[str], rows: Sequence[tuple]) -> str:
