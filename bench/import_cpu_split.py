@@ -8,11 +8,8 @@ must run on this machine). `--root` lets the old tree be measured the same way.
 """
 
 import argparse
-import os
-import resource
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]

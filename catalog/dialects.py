@@ -311,7 +311,7 @@ def _column_list(columns: Iterable[str]) -> str:
     return ", ".join(f'"{column}"' for column in columns)
 
 
-def _json_as_text(*, model: type[models.Model], columns: list[str], rows: Sequence[tuple]) -> Sequence[Sequence]:
+def _json_as_text(*, model: type[models.Model], columns: list[str], rows: Sequence[tuple]) -> Sequence[tuple]:
     """COPY takes JSON columns as text: encode the Python values there."""
     json_columns = {field.column for field in model._meta.concrete_fields if isinstance(field, models.JSONField)}
     indexes = {index for index, column in enumerate(columns) if column in json_columns}
@@ -323,7 +323,7 @@ def _json_as_text(*, model: type[models.Model], columns: list[str], rows: Sequen
         values = list(row)
         for index in indexes:
             values[index] = orjson.dumps(values[index]).decode()
-        encoded.append(values)
+        encoded.append(tuple(values))
     return encoded
 
 
