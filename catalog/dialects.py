@@ -11,9 +11,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 
+import orjson
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
+from psycopg.errors import UniqueViolation
 
 BATCH_SIZE = 1000
 COPY_MIN_ROWS = 200  # below this, one INSERT ... ON CONFLICT beats COPY into a temp table and a merge
@@ -92,6 +94,24 @@ class PortableDialect:
             through._default_manager.using(self.alias).bulk_create(
                 rows, batch_size=BATCH_SIZE * 5, ignore_conflicts=True
             )
+
+    def rows_insert_absent(
+        self, *, model: type[models.Model], columns: list[str], rows: Sequence[tuple], key: str
+    ) -> dict | None:
+        """Insert rows whose unique column `key` was absent when read, with new ids; returns {key: pk}, or None
+        (nothing written) where there is no faster way than `rows_upsert`, which the caller then uses."""
+        return None
+
+    def rows_copy(self, *, model: type[models.Model], columns: list[str], rows: Sequence[tuple]) -> None:
+        """Insert rows that cannot conflict with stored ones (they hang off rows this transaction inserted)."""
+        fields = {field.column: field for field in model._meta.concrete_fields}
+        model._default_manager.using(self.alias).bulk_create(
+            [
+                model(**{fields[column].attname: value for column, value in zip(columns, row, strict=True)})
+                for row in rows
+            ],
+            batch_size=BATCH_SIZE,
+        )
 
     def bulk_transaction_begin(self) -> None:
         """Called first in each transaction of a bulk import (re-runnable: a lost last batch is re-imported)."""
@@ -198,6 +218,46 @@ class PostgresDialect(PortableDialect):
                 "ON CONFLICT DO NOTHING"
             )
 
+    def rows_insert_absent(
+        self, *, model: type[models.Model], columns: list[str], rows: Sequence[tuple], key: str
+    ) -> dict | None:
+        # COPY straight into the table, ids taken from its sequence: no staging table and no ON CONFLICT probe
+        # of the unique index per row. A row another writer stored since the read is a unique violation: the
+        # savepoint undoes this COPY alone and the caller upserts the batch as before.
+        if len(rows) < COPY_MIN_ROWS:
+            return None
+        table = model._meta.db_table
+        rows = _json_as_text(model=model, columns=columns, rows=rows)
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, len(rows)]
+            )
+            ids = [pk for (pk,) in cursor.fetchall()]
+            try:
+                with transaction.atomic(using=self.alias):
+                    _copy_rows(
+                        cursor,
+                        table=table,
+                        columns=["id", *columns],
+                        rows=[(pk, *row) for pk, row in zip(ids, rows, strict=True)],
+                    )
+            except UniqueViolation:
+                return None
+        index = columns.index(key)
+        return {row[index]: pk for pk, row in zip(ids, rows, strict=True)}
+
+    def rows_copy(self, *, model: type[models.Model], columns: list[str], rows: Sequence[tuple]) -> None:
+        if len(rows) < COPY_MIN_ROWS:
+            super().rows_copy(model=model, columns=columns, rows=rows)
+            return
+        with self.connection.cursor() as cursor:
+            _copy_rows(
+                cursor,
+                table=model._meta.db_table,
+                columns=columns,
+                rows=_json_as_text(model=model, columns=columns, rows=rows),
+            )
+
     def bulk_transaction_begin(self) -> None:
         # Commit without waiting for the WAL flush: a crash can lose the last batches (not corrupt anything),
         # and the import is idempotent, so a re-run writes them again.
@@ -257,8 +317,14 @@ def _json_as_text(*, model: type[models.Model], columns: list[str], rows: Sequen
     indexes = {index for index, column in enumerate(columns) if column in json_columns}
     if not indexes:
         return rows
-    encode = json.JSONEncoder(ensure_ascii=False).encode
-    return [tuple(encode(value) if index in indexes else value for index, value in enumerate(row)) for row in rows]
+    # orjson: several times faster than json for these small values; PostgreSQL parses either text the same.
+    encoded = []
+    for row in rows:
+        values = list(row)
+        for index in indexes:
+            values[index] = orjson.dumps(values[index]).decode()
+        encoded.append(tuple(values))
+    return encoded
 
 
 def _copy_into_temp(cursor, *, table: str, columns: list[str], rows: Sequence[tuple]) -> str:
@@ -268,7 +334,11 @@ def _copy_into_temp(cursor, *, table: str, columns: list[str], rows: Sequence[tu
     cursor.execute(
         f'CREATE TEMP TABLE "{temp}" ON COMMIT DROP AS SELECT {_column_list(columns)} FROM "{table}" WITH NO DATA'  # noqa: S608 - our identifiers, bound values
     )
-    with cursor.cursor.copy(f'COPY "{temp}" ({_column_list(columns)}) FROM STDIN') as copy:
+    _copy_rows(cursor, table=temp, columns=columns, rows=rows)
+    return temp
+
+
+def _copy_rows(cursor, *, table: str, columns: list[str], rows: Iterable[Sequence]) -> None:
+    with cursor.cursor.copy(f'COPY "{table}" ({_column_list(columns)}) FROM STDIN') as copy:
         for row in rows:
             copy.write_row(row)
-    return temp

@@ -32,6 +32,7 @@ from catalog.services.dates import InvalidReleaseDate, release_date_parse
 
 FEATURE_FIELDS = list(TrackAudioFeatures.REQUIRED_FEATURES)
 INT_FEATURES = {"key", "mode"}
+INT_INDEXES = [FEATURE_FIELDS.index(name) for name in INT_FEATURES]
 TRUE_TEXT = {"true", "1", "yes", "t"}
 FALSE_TEXT = {"false", "0", "no", "f", ""}
 SNIFF_BYTES = 64 * 1024
@@ -111,9 +112,26 @@ def _int(value: str, name: str, *, low: int | None = None, high: int | None = No
 
 
 def _features(row: dict) -> dict | None:
-    raw = {name: (row.get(name) or "").strip() for name in FEATURE_FIELDS}
-    if not all(raw.values()):
+    texts = [(row.get(name) or "").strip() for name in FEATURE_FIELDS]
+    if not all(texts):
         return None  # features absent or incomplete: the track is imported without them
+    try:
+        numbers = list(map(float, texts))
+    except ValueError:
+        numbers = []
+    # The common case checked in bulk; any doubt goes field by field, for the exact reason.
+    if numbers and all(map(math.isfinite, numbers)) and all(numbers[i] == int(numbers[i]) for i in INT_INDEXES):
+        features: dict = dict(zip(FEATURE_FIELDS, numbers, strict=True))
+        for name in INT_FEATURES:
+            features[name] = int(features[name])
+    else:
+        features = _features_one_by_one(dict(zip(FEATURE_FIELDS, texts, strict=True)))
+    signature = (row.get("time_signature") or "").strip()
+    features["time_signature"] = _int(signature, "time_signature", low=0, high=20) if signature else None
+    return features
+
+
+def _features_one_by_one(raw: dict[str, str]) -> dict:
     features: dict = {}
     for name, value in raw.items():
         if name in INT_FEATURES:
@@ -125,8 +143,6 @@ def _features(row: dict) -> dict | None:
                 raise ValueError(f"{name} is not a number: {value!r}") from None
             if not math.isfinite(features[name]):
                 raise ValueError(f"{name} is not a finite number: {value!r}")
-    signature = (row.get("time_signature") or "").strip()
-    features["time_signature"] = _int(signature, "time_signature", low=0, high=20) if signature else None
     return features
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -26,7 +25,6 @@ from catalog.errors import CatalogImportError
 from catalog.models import Album, Artist, Genre, Track, TrackAudioFeatures
 from catalog.selectors import catalog_tables_missing
 from catalog.services.csv_rows import (
-    FEATURE_FIELDS,
     ParsedRow,
     album_spotify_data,
     csv_file_check,
@@ -37,52 +35,29 @@ from catalog.services.csv_rows import (
     synthetic_artist_id,
     track_spotify_data,
 )
-from catalog.services.ingest import genres_ensure, links_insert, rows_fetch, rows_upsert
+from catalog.services.import_plan import (
+    ALBUM_COLUMNS,
+    ALBUM_UPDATES,
+    ALL_FEATURES,
+    ARTIST_COLUMNS,
+    FEATURE_COLUMNS,
+    STORED_TRACK_COLUMNS,
+    TRACK_COLUMNS,
+    TRACK_UPDATES,
+    ImportSummary,
+    TrackPlan,
+)
+from catalog.services.ingest import (
+    genres_ensure,
+    links_insert,
+    rows_copy,
+    rows_fetch,
+    rows_insert_absent,
+    rows_upsert,
+)
 
 BATCH_ROWS = 5000
-ALL_FEATURES = [*FEATURE_FIELDS, "time_signature"]
-ARTIST_COLUMNS = ["spotify_id", "name", "spotify_data", "custom_data", "images", "created_at", "modified_at"]
-ALBUM_COLUMNS = [
-    "spotify_id", "name", "release_date", "release_date_precision", "spotify_data",
-    "custom_data", "images", "album_type", "total_tracks", "created_at", "modified_at",
-]  # fmt: skip
-ALBUM_UPDATES = ["name", "release_date", "release_date_precision", "modified_at"]
-TRACK_COLUMNS = [
-    "spotify_id", "name", "album_id", "duration_ms", "explicit", "popularity", "spotify_data",
-    "custom_data", "images", "track_number", "disc_number", "created_at", "modified_at",
-]  # fmt: skip
-TRACK_UPDATES = ["name", "album_id", "duration_ms", "explicit", "popularity", "modified_at"]
-STORED_TRACK_COLUMNS = ["spotify_id", "id", "name", "album_id", "duration_ms", "explicit", "popularity"]
 ProgressCallback = Callable[[int, int], None]  # (rows read, bytes read)
-
-
-@dataclass
-class ImportSummary:
-    rows: int = 0
-    tracks_created: int = 0
-    tracks_updated: int = 0
-    tracks_unchanged: int = 0
-    duplicate_rows: int = 0
-    failed_rows: int = 0
-    genres_created: int = 0
-    artists_created: int = 0
-    albums_created: int = 0
-    albums_updated: int = 0
-    features_written: int = 0
-    errors: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def skipped(self) -> int:
-        return self.tracks_unchanged + self.duplicate_rows
-
-
-@dataclass
-class TrackPlan:
-    """What one batch's tracks need: rows to write, rows whose audio features to write."""
-
-    write: list[tuple] = field(default_factory=list)
-    features: list[ParsedRow] = field(default_factory=list)
 
 
 class CatalogCsvImporter:
@@ -287,10 +262,13 @@ class CatalogCsvImporter:
         if not tracks:
             return
         plan = self._plan_tracks(tracks)
-        if plan.write:
-            self._upsert_tracks(tracks, plan.write)
-        if plan.features:
-            self._upsert_features(plan.features)
+        inserted = self._insert_absent_tracks(tracks, plan) if plan.create else set()
+        write = plan.update if inserted else plan.create + plan.update
+        if write:
+            self._upsert_tracks(tracks, write)
+        features = [row for row in plan.features if row.track_id not in inserted]
+        if features:
+            self._upsert_features(features)
 
     def _new_tracks(self, rows: list[ParsedRow]) -> dict[str, ParsedRow]:
         """The batch's tracks not yet seen in this run (a repeated row is counted, not written twice)."""
@@ -333,7 +311,7 @@ class CatalogCsvImporter:
             if track_same and current is not None:  # the same track is a stored one
                 self._track_ids[spotify_id] = current[0]
             else:
-                plan.write.append(
+                (plan.update if current else plan.create).append(
                     (spotify_id, row.track_name, album_pk, row.duration_ms, explicit, row.popularity,
                      track_spotify_data(spotify_id), {}, [], 1, 1, now, now)
                 )  # fmt: skip
@@ -346,6 +324,24 @@ class CatalogCsvImporter:
             self.summary.tracks_created += 1
         else:
             self.summary.tracks_updated += 1
+
+    def _insert_absent_tracks(self, tracks: dict[str, ParsedRow], plan: TrackPlan) -> set[str]:
+        """COPY the tracks not stored yet, their artist links and features straight into their tables; returns
+        their spotify ids (none when `rows_insert_absent` declines, and the batch is upserted instead)."""
+        ids = rows_insert_absent(model=Track, columns=TRACK_COLUMNS, rows=plan.create, key="spotify_id")
+        if ids is None:
+            return set()
+        self._track_ids.update(ids)
+        links = {
+            (ids[spotify_id], self._artist_ids[synthetic_artist_id(name)])
+            for spotify_id in ids
+            for name in tracks[spotify_id].artist_names
+        }
+        rows_copy(model=Track.artists.through, columns=["track_id", "artist_id"], rows=list(links))
+        features = [row for row in plan.features if row.track_id in ids]
+        rows_copy(model=TrackAudioFeatures, columns=FEATURE_COLUMNS, rows=self._feature_rows(features))
+        self.summary.features_written += len(features)
+        return set(ids)
 
     def _upsert_tracks(self, tracks: dict[str, ParsedRow], write: list[tuple]) -> None:
         self._track_ids.update(
@@ -367,19 +363,22 @@ class CatalogCsvImporter:
         )
 
     def _upsert_features(self, rows: list[ParsedRow]) -> None:
-        now = timezone.now()
         rows_upsert(
             model=TrackAudioFeatures,
-            columns=["track_id", *ALL_FEATURES, "created_at", "modified_at"],
-            rows=[
-                (self._track_ids[row.track_id], *((row.features or {})[name] for name in ALL_FEATURES), now, now)
-                for row in rows
-            ],
+            columns=FEATURE_COLUMNS,
+            rows=self._feature_rows(rows),
             conflict="track_id",
             update_columns=[*ALL_FEATURES, "modified_at"],
             returning=False,
         )
         self.summary.features_written += len(rows)
+
+    def _feature_rows(self, rows: list[ParsedRow]) -> list[tuple]:
+        now = timezone.now()
+        return [
+            (self._track_ids[row.track_id], *((row.features or {})[name] for name in ALL_FEATURES), now, now)
+            for row in rows
+        ]
 
 
 def catalog_import_csv(

@@ -64,6 +64,19 @@ def links_insert(*, through: type[models.Model], left: str, right: str, pairs: I
     dialect_for().links_insert(through=through, columns=(f"{left}_id", f"{right}_id"), pairs=pairs)
 
 
+def rows_insert_absent(
+    *, model: type[models.Model], columns: list[str], rows: Sequence[tuple], key: str
+) -> dict | None:
+    """Insert rows whose unique column `key` was absent when read; returns {key: pk}, or None when nothing was
+    written (no faster way than `rows_upsert` here, or another writer stored one of them meanwhile)."""
+    return dialect_for().rows_insert_absent(model=model, columns=columns, rows=rows, key=key)
+
+
+def rows_copy(*, model: type[models.Model], columns: list[str], rows: Sequence[tuple]) -> None:
+    """Insert rows that cannot conflict with stored ones: they hang off rows inserted in this transaction."""
+    dialect_for().rows_copy(model=model, columns=columns, rows=rows)
+
+
 def rows_fetch(*, model: type[models.Model], key: str, values: Sequence, columns: list[str]) -> list[tuple]:
     """`columns` of the rows whose column `key` is in `values`."""
     return dialect_for().rows_fetch(model=model, key=key, values=values, columns=columns)

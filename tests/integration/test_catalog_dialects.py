@@ -101,3 +101,30 @@ def test_only_the_dialect_module_looks_at_the_database_vendor():
     ]
 
     assert offenders == []
+
+
+def test_absent_rows_are_inserted_with_new_ids_or_left_to_the_upsert():
+    size = COPY_MIN_ROWS + 5
+    ids = dialect_for().rows_insert_absent(model=Artist, columns=COLUMNS, rows=_artists(size, "n-"), key="spotify_id")
+
+    if connection.vendor != "postgresql":
+        assert ids is None  # the portable variant has no faster way: the caller upserts
+        return
+    assert ids == dict(Artist.objects.filter(spotify_id__startswith="n-").values_list("spotify_id", "id"))
+    assert len(ids) == size
+    assert Artist.objects.get(spotify_id="n-00001").spotify_data["say"] == 'a "quote"'
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the portable variant never inserts here")
+def test_a_row_stored_meanwhile_by_another_writer_leaves_the_whole_batch_to_the_upsert():
+    rows = _artists(COPY_MIN_ROWS + 5, "c-")
+    Artist.objects.create(spotify_id="c-00007", name="Stored meanwhile")
+
+    ids = dialect_for().rows_insert_absent(model=Artist, columns=COLUMNS, rows=rows, key="spotify_id")
+
+    assert ids is None
+    assert list(Artist.objects.filter(spotify_id__startswith="c-").values_list("name", flat=True)) == [
+        "Stored meanwhile"
+    ]
+    upserted = rows_upsert(model=Artist, columns=COLUMNS, rows=rows, conflict="spotify_id", update_columns=["name"])
+    assert len(upserted) == len(rows)  # the transaction is still usable after the undone COPY

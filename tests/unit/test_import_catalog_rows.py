@@ -83,6 +83,9 @@ def test_tracks_dataset_layout_row_splits_artists_and_derives_an_album_id():
         ({"duration_ms": "long"}, "duration_ms is not a number"),
         ({"track_popularity": "101"}, "popularity out of range"),
         ({"energy": "loud"}, "energy is not a number"),
+        ({"tempo": "inf"}, "tempo is not a finite number"),
+        ({"key": "5.5"}, "key is not an integer"),
+        ({"mode": "nan"}, "mode is not an integer"),
         ({"track_album_release_date": "2019-13-01"}, "invalid release date"),
     ],
 )
