@@ -17,6 +17,8 @@ from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 from psycopg.errors import UniqueViolation
 
+from core.answer_cache import table_written
+
 BATCH_SIZE = 1000
 COPY_MIN_ROWS = 200  # below this, one INSERT ... ON CONFLICT beats COPY into a temp table and a merge
 TRIGRAM_TABLES = ("catalog_genre", "catalog_artist", "catalog_album", "catalog_track")
@@ -342,3 +344,4 @@ def _copy_rows(cursor, *, table: str, columns: list[str], rows: Iterable[Sequenc
     with cursor.cursor.copy(f'COPY "{table}" ({_column_list(columns)}) FROM STDIN') as copy:
         for row in rows:
             copy.write_row(row)
+    table_written(cursor.db, table)  # psycopg's COPY bypasses the cursor wrappers that see other writes

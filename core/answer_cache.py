@@ -84,24 +84,25 @@ def cached_answer(request, *, scope: str, key: str, build: Callable[[], HttpResp
 _BUMP_ON_COMMIT = {scope: functools.partial(generation_bump, scope) for scope in SCOPES}
 
 
-def _scopes_written(sql: object) -> list[str]:
-    write = _WRITE.match(sql) if isinstance(sql, str) else None
-    if write is None:
-        return []
-    table = write.group(1).lower()
-    return [scope for scope, prefixes in SCOPES.items() if table.startswith(prefixes)]
-
-
-def _note_write(execute, sql, params, many, context):
-    result = execute(sql, params, many, context)
-    if enabled():
-        connection = context["connection"]
-        for scope in _scopes_written(sql):
+def table_written(connection, table: str) -> None:
+    """Move on the generation of every scope that reads `table`. Statements run through Django's cursors are
+    seen by themselves; a raw COPY (psycopg's `cursor.copy`) must say so."""
+    if not enabled():
+        return
+    for scope, prefixes in SCOPES.items():
+        if table.lower().startswith(prefixes):
             generation_bump(scope)
             if connection.in_atomic_block:
                 bump = _BUMP_ON_COMMIT[scope]
                 if not any(item[1] is bump for item in connection.run_on_commit):
                     connection.on_commit(bump)
+
+
+def _note_write(execute, sql, params, many, context):
+    result = execute(sql, params, many, context)
+    write = _WRITE.match(sql) if isinstance(sql, str) else None
+    if write is not None:
+        table_written(context["connection"], write.group(1))
     return result
 
 
