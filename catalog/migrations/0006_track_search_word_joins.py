@@ -10,7 +10,7 @@ The swap `translate(text, ' q', 'q ')` is a one-to-one mapping of characters tha
 characters (%, _, \\) alone, so `swap(UPPER(name)) LIKE swap(UPPER(pattern))` holds exactly when
 `UPPER(name) LIKE UPPER(pattern)`: the match is the same, only the index is more selective. A lower-case
 "q" never survives UPPER(), so the stand-in does not collide with real text (if it did, results would
-still be exact, only the index less selective). The swap is its own inverse: reverting runs it again.
+still be exact, only the index less selective). Reverting refills the table with plain upper-cased names.
 """
 
 from django.db import migrations
@@ -39,10 +39,13 @@ END $$;
 """
 
 
-# Rewriting every row under a live GIN index costs far more than rebuilding it once.
-REWRITE = f"""
+def _refill(stored: str) -> str:
+    # Refilled rather than updated in place: an UPDATE of every row leaves the table twice its size, and
+    # writing rows under a live GIN index costs far more than building it once.
+    return f"""
 DROP INDEX IF EXISTS catalog_track_search_name_trgm;
-UPDATE catalog_track_search SET name = {SWAP % "name"};
+TRUNCATE catalog_track_search;
+INSERT INTO catalog_track_search (track_id, name) SELECT id, {stored % "UPPER(name::text)"} FROM catalog_track;
 SET LOCAL maintenance_work_mem = '256MB';
 CREATE INDEX catalog_track_search_name_trgm ON catalog_track_search USING gin (name gin_trgm_ops);
 ANALYZE catalog_track_search;
@@ -51,12 +54,12 @@ ANALYZE catalog_track_search;
 
 def swap_spaces(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(_functions(SWAP) + REWRITE)
+        schema_editor.execute(_functions(SWAP) + _refill(SWAP))
 
 
 def restore_spaces(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(_functions("%s") + REWRITE)
+        schema_editor.execute(_functions("%s") + _refill("%s"))
 
 
 class Migration(migrations.Migration):
