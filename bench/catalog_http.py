@@ -116,6 +116,8 @@ def run_client(args) -> None:
     servers = [tuple(item.split("=")) for item in args.servers.split(",")]  # label=port=token
     makers = {label: scenarios(args, label, random.Random(7)) for label, _, _ in servers}
     for name in makers[servers[0][0]]:
+        if args.only and args.only not in name:
+            continue
         for label, port, token in servers:
             paths = [makers[label][name]() for _ in range(args.requests + 10)]
             row = measure(int(port), token, paths, args.concurrency)
@@ -173,6 +175,7 @@ def main() -> None:
     parser.add_argument("--old-root", type=Path, help="A checkout of the old code (e.g. main) to run side by side.")
     parser.add_argument("--old-db", help="The old server's database, when its migrations differ (default: --db).")
     parser.add_argument("--pg-port", type=int, default=5432)
+    parser.add_argument("--only", help="Run only the scenarios whose name contains this text (e.g. 'q=').")
     parser.add_argument("--client", action="store_true")
     parser.add_argument("--servers")
     parser.add_argument("--deep-cursor")
@@ -202,7 +205,7 @@ def main() -> None:
         count = psql(args.db, "select count(*) from catalog_track", args.pg_port)
         client = subprocess.run(
             [PY, __file__, "--client", "--servers", ",".join(f"{label}={port}={key}" for label, _, port, _, key in roots),
-             "--requests", str(args.requests), "--concurrency", str(args.concurrency),
+             "--requests", str(args.requests), "--concurrency", str(args.concurrency), "--only", args.only or "",
              "--max-id", str(max_id), "--deep-cursor", deep_cursor],
             capture_output=True, text=True,
         )  # fmt: skip
