@@ -116,7 +116,7 @@ def run_client(args) -> None:
     servers = [tuple(item.split("=")) for item in args.servers.split(",")]  # label=port=token
     makers = {label: scenarios(args, label, random.Random(7)) for label, _, _ in servers}
     for name in makers[servers[0][0]]:
-        if args.only and args.only not in name:
+        if args.only and not any(part in name for part in args.only.split("|")):
             continue
         for label, port, token in servers:
             paths = [makers[label][name]() for _ in range(args.requests + 10)]
@@ -175,7 +175,7 @@ def main() -> None:
     parser.add_argument("--old-root", type=Path, help="A checkout of the old code (e.g. main) to run side by side.")
     parser.add_argument("--old-db", help="The old server's database, when its migrations differ (default: --db).")
     parser.add_argument("--pg-port", type=int, default=5432)
-    parser.add_argument("--only", help="Run only the scenarios whose name contains this text (e.g. 'q=').")
+    parser.add_argument("--only", help="Only the scenarios whose names contain one of these (separated by |).")
     parser.add_argument("--client", action="store_true")
     parser.add_argument("--servers")
     parser.add_argument("--deep-cursor")
