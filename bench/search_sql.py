@@ -1,41 +1,59 @@
-"""The track-search query alone, old and new side by side: `EXPLAIN (ANALYZE, BUFFERS)` of the same searches.
+"""The track search's ids query alone, old and new side by side: `EXPLAIN (ANALYZE, BUFFERS)` of the same searches.
 
-"old" is a database whose search table stores plain upper-cased names (migration 0005) and is queried as
-main does (`name LIKE UPPER(pattern)`); "new" one at migration 0006 (spaces stored as "q"), queried as this
-branch does. Both hold the same catalog. Queries alternate old/new, two-word and one-word searches drawn
-like bench/catalog_http.py's; reports per database the execution time, the GIN index scan's share, the
+The query is the one the API runs first for `?q=` (catalog.pagination: the ids of up to 1,001 matches).
+"old" is a database whose search table stores plain upper-cased names (migration 0005), queried as main does
+(`name LIKE UPPER(pattern)`); "new" one at migration 0006 (spaces stored as "q"), queried with the SQL this
+tree's dialect builds. Both hold the same catalog. Queries alternate old/new, two-word and one-word searches
+drawn like bench/catalog_http.py's; reports per database the execution time, the GIN index scan's time, the
 candidates the index returned, and the buffers hit and read (p50/p99), with the machine and load.
 
     .venv/bin/python bench/search_sql.py --old-db juke_search2_1m_old --new-db juke_search2_1m --pg-port 5446
 """
 
 import argparse
+import os
 import random
 import statistics
 import sys
 from pathlib import Path
 
+import django
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.catalog_http import WORDS
 from bench.machine import machine_header
 
-QUERIES = {
-    "old": "SELECT track_id FROM catalog_track_search WHERE name LIKE UPPER(%s)",
-    "new": "SELECT track_id FROM catalog_track_search WHERE name LIKE translate(UPPER(%s), ' q', 'q ')",
-}
+OLD_QUERY = (
+    'SELECT "catalog_track"."id" FROM "catalog_track" WHERE "catalog_track"."id" IN '
+    "(SELECT track_id FROM catalog_track_search WHERE name LIKE UPPER(%s)) LIMIT 1001"
+)
 
 
-def explain(connection, label: str, pattern: str) -> dict:
-    row = connection.execute(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {QUERIES[label]}", [pattern]).fetchone()
-    plan = row[0][0]
-    top = plan["Plan"]
-    index = top["Plans"][0] if top.get("Plans") else top
+def new_query(search: str) -> tuple[str, list]:
+    """The ids query this tree runs for `search` (built by its catalog dialect, as the API builds it)."""
+    from catalog.dialects import PostgresDialect  # noqa: PLC0415 - after Django is set up
+    from catalog.models import Track  # noqa: PLC0415 - after Django is set up
+
+    queryset = PostgresDialect().name_search(Track.objects.all(), search)
+    sql, params = queryset.order_by().values_list("pk", flat=True)[:1001].query.sql_with_params()
+    return sql, list(params)
+
+
+def index_scan(node: dict) -> dict:
+    if node["Node Type"] == "Bitmap Index Scan":
+        return node
+    found = [index_scan(child) for child in node.get("Plans", [])]
+    return next((scan for scan in found if scan), {})
+
+
+def explain(connection, sql: str, params: list) -> dict:
+    plan = connection.execute(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {sql}", params).fetchone()[0][0]
+    top, index = plan["Plan"], index_scan(plan["Plan"])
     return {
         "ms": plan["Execution Time"],
-        "index ms": index["Actual Total Time"],
-        "candidates": index["Actual Rows"],
+        "index ms": index.get("Actual Total Time", 0.0),
+        "candidates": index.get("Actual Rows", 0),
         "matches": top["Actual Rows"],
         "hit": top["Shared Hit Blocks"],
         "read": top["Shared Read Blocks"],
@@ -54,6 +72,9 @@ def main() -> None:
     parser.add_argument("--pg-port", type=int, default=5432)
     parser.add_argument("--queries", type=int, default=300)
     args = parser.parse_args()
+    os.environ.update(POSTGRES_HOST="127.0.0.1", POSTGRES_PORT=str(args.pg_port), POSTGRES_NAME=args.new_db)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings.base")
+    django.setup()
     print(machine_header(), flush=True)
     rng = random.Random(7)
     kinds = {
@@ -71,8 +92,8 @@ def main() -> None:
     for kind, searches in kinds.items():
         rows: dict[str, list[dict]] = {"old": [], "new": []}
         for search in searches:
-            for label, connection in connections.items():
-                rows[label].append(explain(connection, label, f"%{search}%"))
+            rows["old"].append(explain(connections["old"], OLD_QUERY, [f"%{search}%"]))
+            rows["new"].append(explain(connections["new"], *new_query(search)))
         for label, measured in rows.items():
             matches = statistics.median(row["matches"] for row in measured)
             print(f"| {kind} | {label} | {summary(measured, 'ms')} | {summary(measured, 'index ms')} | "
