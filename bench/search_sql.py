@@ -82,9 +82,11 @@ def main() -> None:
         "one word": [rng.choice(WORDS) for _ in range(args.queries)],
     }
     dsn = "host=127.0.0.1 port={} user=postgres dbname={}"
+    # Values bound client-side, as Django does: server-side binding would let PostgreSQL plan a LIKE on an
+    # unknown pattern (a generic plan) after a few runs, which the API never does.
     connections = {
-        "old": psycopg.connect(dsn.format(args.pg_port, args.old_db), autocommit=True),
-        "new": psycopg.connect(dsn.format(args.pg_port, args.new_db), autocommit=True),
+        label: psycopg.connect(dsn.format(args.pg_port, db), autocommit=True, cursor_factory=psycopg.ClientCursor)
+        for label, db in (("old", args.old_db), ("new", args.new_db))
     }
     print("| search | db | execution ms p50 / p99 | index scan ms p50 / p99 | candidates p50 / p99 | "
           "matches p50 | buffers hit p50 / p99 | buffers read p50 / p99 |")  # fmt: skip

@@ -41,11 +41,14 @@ END $$;
 
 def _refill(stored: str) -> str:
     # Refilled rather than updated in place: an UPDATE of every row leaves the table twice its size, and
-    # writing rows under a live GIN index costs far more than building it once.
+    # writing rows under a live GIN index costs far more than building it once. Rows go in by id, the order
+    # the triggers leave after an import: for a broad search under LIMIT the planner may walk the primary key
+    # (a merge join), which is cheap only when the rows lie in that order (bench/RESULTS.md).
     return f"""
 DROP INDEX IF EXISTS catalog_track_search_name_trgm;
 TRUNCATE catalog_track_search;
-INSERT INTO catalog_track_search (track_id, name) SELECT id, {stored % "UPPER(name::text)"} FROM catalog_track;
+INSERT INTO catalog_track_search (track_id, name)
+    SELECT id, {stored % "UPPER(name::text)"} FROM catalog_track ORDER BY id;
 SET LOCAL maintenance_work_mem = '256MB';
 CREATE INDEX catalog_track_search_name_trgm ON catalog_track_search USING gin (name gin_trgm_ops);
 ANALYZE catalog_track_search;
