@@ -67,7 +67,7 @@ TRICKY_NAMES = [
 ]  # fmt: skip
 TRICKY_QUERIES = [
     "love night", "LOVE NIGHT", "ve ni", "e n", "ove nightf", "love  night", "love\tnight", "love-night", "q", "Q",
-    "q q", "n q", "queen q", "uiet que", "café", "CAFE", "é n", "ève été", "STRASSE", "straße", "100%", "%",
+    "q q", "n q", "queen q", "quiet queen q", "uiet que", "café", "CAFE", "é n", "ève été", "STRASSE", "straße", "100%", "%",
     "_", "e_c", "\\", "back\\", "rock & roll", "k & r", "&", "don't", "'t s", "mr. q", "r. q", "ñandú", "ǆ",
     "istanbul", "i̇stanbul", "x", " love night ", "ght", "zzz zzz",
 ]  # fmt: skip
