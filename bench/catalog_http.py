@@ -4,7 +4,8 @@ Starts gunicorn (2 workers, settings.base, DEBUG off) on 127.0.0.1 against the b
 tree ("new") and, with `--old-root <checkout>`, a second one for another checkout ("old", e.g. main) on
 the same database; creates a bench user and token, then a separate load process (this script, `--client`
 mode, keep-alive connections from N threads) sends a bounded number of requests per scenario to each
-server in turn (old then new, scenario by scenario, so both see the same load) and reports p50/p90/p99
+server in turn (old then new, scenario by scenario, so both see the same load; with `--rounds N` they take
+turns N times within each scenario, so a change of the machine's load mid-scenario falls on both) and reports p50/p90/p99
 and the new/old ratios. Page 1,000 is a keyset `cursor=` on both (offsets stop at 10,000).
 Prints the machine (cores, CPU model) and the load average at the start and the end. `--old-db` gives the old
 server a database of its own (a copy before a migration the old code cannot read); `--pg-port` picks the cluster.
@@ -74,7 +75,8 @@ def scenarios(args, label: str, rng: random.Random) -> dict:
     }
 
 
-def measure(port: int, token: str, paths: list[str], concurrency: int) -> dict:
+def measure(port: int, token: str, paths: list[str], concurrency: int) -> tuple[list[float], list[int], float]:
+    """Latencies (ms) of the successful requests, the statuses of the others, and the wall time (s)."""
     headers = {"Authorization": f"Token {token}", "Accept": "application/json"}
     latencies: list[float] = []
     errors: list[int] = []
@@ -102,8 +104,11 @@ def measure(port: int, token: str, paths: list[str], concurrency: int) -> dict:
         thread.start()
     for thread in threads:
         thread.join()
-    wall = time.perf_counter() - wall
-    latencies.sort()
+    return latencies, errors, time.perf_counter() - wall
+
+
+def summarize(latencies: list[float], errors: list[int], wall: float) -> dict:
+    latencies = sorted(latencies)
     return {
         "n": len(latencies), "errors": errors[:5], "rps": len(latencies) / wall,
         "p50": statistics.median(latencies), "p90": latencies[int(0.9 * (len(latencies) - 1))],
@@ -118,10 +123,17 @@ def run_client(args) -> None:
     for name in makers[servers[0][0]]:
         if args.only and not any(part in name for part in args.only.split("|")):
             continue
-        for label, port, token in servers:
-            paths = [makers[label][name]() for _ in range(args.requests + 10)]
-            row = measure(int(port), token, paths, args.concurrency)
-            print(json.dumps({"scenario": name, "server": label, **row}), flush=True)
+        # In rounds, old and new taking turns, so a change in the machine's load falls on both alike.
+        totals: dict[str, tuple[list, list, float]] = {label: ([], [], 0.0) for label, _, _ in servers}
+        share = -(-args.requests // args.rounds)
+        for _ in range(args.rounds):
+            for label, port, token in servers:
+                paths = [makers[label][name]() for _ in range(share + 10)]
+                latencies, errors, wall = measure(int(port), token, paths, args.concurrency)
+                done, failed, seconds = totals[label]
+                totals[label] = (done + latencies, failed + errors, seconds + wall)
+        for label, measured in totals.items():
+            print(json.dumps({"scenario": name, "server": label, **summarize(*measured)}), flush=True)
 
 
 def start_server(root: Path, env: dict, port: int, workers: int) -> subprocess.Popen:
@@ -175,6 +187,7 @@ def main() -> None:
     parser.add_argument("--old-root", type=Path, help="A checkout of the old code (e.g. main) to run side by side.")
     parser.add_argument("--old-db", help="The old server's database, when its migrations differ (default: --db).")
     parser.add_argument("--pg-port", type=int, default=5432)
+    parser.add_argument("--rounds", type=int, default=1, help="Old and new take turns this many times per scenario.")
     parser.add_argument("--only", help="Only the scenarios whose names contain one of these (separated by |).")
     parser.add_argument("--client", action="store_true")
     parser.add_argument("--servers")
@@ -205,7 +218,7 @@ def main() -> None:
         count = psql(args.db, "select count(*) from catalog_track", args.pg_port)
         client = subprocess.run(
             [PY, __file__, "--client", "--servers", ",".join(f"{label}={port}={key}" for label, _, port, _, key in roots),
-             "--requests", str(args.requests), "--concurrency", str(args.concurrency), "--only", args.only or "",
+             "--requests", str(args.requests), "--concurrency", str(args.concurrency), "--only", args.only or "", "--rounds", str(args.rounds),
              "--max-id", str(max_id), "--deep-cursor", deep_cursor],
             capture_output=True, text=True,
         )  # fmt: skip
