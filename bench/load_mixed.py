@@ -7,7 +7,11 @@ that tree's own `api` and `engine` lines from its Procfile (so each stack runs w
 ships) on PostgreSQL + Redis and measures:
 
 1. capacity: `wrk` (closed loop, `--connections` connections, `--seconds`) over the mix;
-2. open loop at 50% and 80% of that capacity: locust with one request per user per second
+2. CPU per request: another closed-loop `wrk` run while /proc is read for the CPU seconds of every process of the
+   stack (gunicorn master and workers, the engine, this database's PostgreSQL backends, the stack's own private
+   Redis); requests per CPU second is capacity per core, and unlike req/s it hardly moves with other work on
+   the machine;
+3. open loop at 50% and 80% of that capacity: locust with one request per user per second
    (`constant_throughput(1)`, users = the target rate), p50/p95/p99 per endpoint, errors counted.
 
 The mix, one fifth each: track search, artist detail, recommendations by artist, the caller's music
@@ -27,6 +31,7 @@ import csv
 import json
 import os
 import re
+import resource
 import shutil
 import signal
 import subprocess
@@ -35,14 +40,18 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
+
+import psycopg
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from bench.machine import machine_header  # noqa: E402
+from bench.process_cpu import CpuMeter, group_members  # noqa: E402
 
 LOCUST = os.environ.get("LOCUST", "/tmp/juke-load/bin/locust")
-API_PORT, ENGINE_PORT = 18801, 18802
+API_PORT, ENGINE_PORT, REDIS_PORT = 18801, 18802, 18803
 SEARCH_WORDS = ["love", "night", "fire", "summer", "dance", "heart", "rain", "dream", "gold", "home"]
 
 LOCUSTFILE = """
@@ -99,7 +108,7 @@ local n = 0
 request = function()
   n = n + 1
   local headers = {["Authorization"] = "Token " .. users[(n %% #users) + 1], ["Accept"] = "application/json"}
-  local kind = n %% 5
+  local kind = %(kind)s
   if kind == 0 then
     return wrk.format("GET", "/api/v1/tracks/?q=" .. words[(n %% #words) + 1] .. "&limit=20", headers)
   elseif kind == 1 then
@@ -123,7 +132,7 @@ end
 """
 
 
-def stack_env(tree: Path, label: str, redis_db: int) -> dict[str, str]:
+def stack_env(tree: Path, label: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("POSTGRES_", "DATABASE_URL", "CELERY_", "CACHE_"))}
     env.update(
         JUKE_RUNTIME_ENV="development",
@@ -133,7 +142,7 @@ def stack_env(tree: Path, label: str, redis_db: int) -> dict[str, str]:
         POSTGRES_PORT="5432",
         POSTGRES_USER="postgres",
         POSTGRES_NAME=f"juke_bench_load_{label}",
-        CACHE_URL=f"redis://127.0.0.1:6379/{redis_db}",
+        CACHE_URL=f"redis://127.0.0.1:{REDIS_PORT}/0",
         BACKEND_PORT=str(API_PORT),
         BACKEND_URL=f"http://127.0.0.1:{API_PORT}",
         RECOMMENDER_PORT=str(ENGINE_PORT),
@@ -260,9 +269,16 @@ def lua_list(values: list) -> str:
     return ", ".join(json.dumps(v, ensure_ascii=False) for v in values)
 
 
-def measure_capacity(users: list[dict], artists: list[dict], connections: int, seconds: int) -> dict:
+ENDPOINTS = ["track search", "artist detail", "recommendations", "profile", "playback state"]
+
+
+def measure_capacity(
+    users: list[dict], artists: list[dict], connections: int, seconds: int, endpoint: int | None = None
+) -> dict:
+    """A closed-loop wrk run over the mix, or over one endpoint of it (an index into ENDPOINTS)."""
     script = Path(tempfile.mkstemp(suffix=".lua")[1])
     script.write_text(WRK_SCRIPT % {
+        "kind": "n % 5" if endpoint is None else str(endpoint),
         "tokens": lua_list([u["token"] for u in users]), "words": lua_list(SEARCH_WORDS),
         "artist_ids": lua_list([a["id"] for a in artists]), "artist_names": lua_list([a["name"] for a in artists]),
     })  # fmt: skip
@@ -274,12 +290,46 @@ def measure_capacity(users: list[dict], artists: list[dict], connections: int, s
     if completed.stderr.strip().startswith(str(script)) or " 0 requests in" in out:
         raise SystemExit(f"wrk could not run the mix: {out}")
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = re.search(r"Socket errors: (.*)", out)
     for line in out.splitlines():
         if line.startswith("non-2xx:"):
             print(line, flush=True)
-    return {"rps": rps, "non_2xx": int(bad.group(1)) if bad else 0, "socket_errors": errors.group(1) if errors else ""}
+    return {
+        "rps": rps,
+        "requests": requests,
+        "non_2xx": int(bad.group(1)) if bad else 0,
+        "socket_errors": errors.group(1) if errors else "",
+    }
+
+
+def postgres_backends(database: str) -> Callable[[], list[int]]:
+    connection = psycopg.connect(host="127.0.0.1", user="postgres", dbname="postgres", autocommit=True)
+
+    def pids() -> list[int]:
+        rows = connection.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", (database,)).fetchall()
+        return [pid for (pid,) in rows]
+
+    return pids
+
+
+def measure_cpu(
+    users: list[dict],
+    artists: list[dict],
+    args: argparse.Namespace,
+    parts: dict,
+    leaders: set,
+    endpoint: int | None = None,
+) -> dict:
+    """Requests answered and CPU seconds by part during one closed-loop wrk run (the mix, or one endpoint)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with CpuMeter(parts, leaders=leaders) as meter:
+        run = measure_capacity(users, artists, args.connections, args.cpu_seconds, endpoint)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    seconds = meter.seconds_by_part()
+    seconds["load generator (wrk)"] = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return {"requests": run["requests"], "rps": run["rps"], "non_2xx": run["non_2xx"], "cpu_seconds": seconds}
 
 
 def measure_open_loop(users: list[dict], artists: list[dict], rate: int, seconds: int) -> list[dict]:
@@ -302,13 +352,26 @@ def measure_open_loop(users: list[dict], artists: list[dict], rate: int, seconds
     ]  # fmt: skip
 
 
-def run_stack(label: str, tree: Path, args: argparse.Namespace, redis_db: int) -> dict:
-    env = stack_env(tree, label, redis_db)
-    subprocess.run(["redis-cli", "-n", str(redis_db), "flushdb"], check=True, capture_output=True)
+def start_redis() -> subprocess.Popen:
+    redis = subprocess.Popen(
+        ["redis-server", "--port", str(REDIS_PORT), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 10
+    while subprocess.run(["redis-cli", "-p", str(REDIS_PORT), "ping"], capture_output=True).returncode:
+        if time.monotonic() > deadline:
+            raise SystemExit(f"the private Redis on port {REDIS_PORT} did not start")
+        time.sleep(0.1)
+    return redis
+
+
+def run_stack(label: str, tree: Path, args: argparse.Namespace) -> dict:
+    env = stack_env(tree, label)
     print(f"[{label}] preparing database from {tree} ...", flush=True)
     prepare_database(tree, env, args.users)
     logs = Path(tempfile.mkdtemp(prefix=f"juke-load-{label}-"))
-    processes = [start(tree, env, "engine", logs / "engine.log"), start(tree, env, "api", logs / "api.log")]
+    redis = start_redis()
+    processes = [start(tree, env, "engine", logs / "engine.log"), start(tree, env, "api", logs / "api.log"), redis]
     try:
         wait_until_up(f"http://127.0.0.1:{ENGINE_PORT}/health")
         wait_until_up(f"http://127.0.0.1:{API_PORT}/healthz")
@@ -318,11 +381,28 @@ def run_stack(label: str, tree: Path, args: argparse.Namespace, redis_db: int) -
         measure_capacity(users, artists, args.connections, 5)  # warm-up: imports, caches, engine index
         capacity = measure_capacity(users, artists, args.connections, args.seconds)
         print(f"[{label}] capacity {capacity['rps']:.0f} req/s, non-2xx {capacity['non_2xx']}", flush=True)
+        api, engine = processes[1].pid, processes[0].pid
+        parts = {"api (gunicorn)": lambda: group_members(api), "engine": lambda: group_members(engine),
+                 "postgres": postgres_backends(env["POSTGRES_NAME"]), "redis": lambda: [redis.pid]}  # fmt: skip
+        cpu = measure_cpu(users, artists, args, parts, {api, engine})
+        by_endpoint = {}
+        if args.cpu_by_endpoint:
+            for index, name in enumerate(ENDPOINTS):
+                by_endpoint[name] = measure_cpu(users, artists, args, parts, {api, engine}, index)
+        print(f"[{label}] CPU {1000 * sum(cpu['cpu_seconds'].values()) / cpu['requests']:.1f} ms per request",
+              flush=True)  # fmt: skip
         open_loop = {}
         for share in (0.5, 0.8):
             rate = max(1, int(capacity["rps"] * share))
             open_loop[share] = measure_open_loop(users, artists, rate, args.seconds)
-        return {"label": label, "api": procfile_command(tree, "api"), "capacity": capacity, "open_loop": open_loop}
+        return {
+            "label": label,
+            "api": procfile_command(tree, "api"),
+            "capacity": capacity,
+            "cpu": cpu,
+            "cpu_by_endpoint": by_endpoint,
+            "open_loop": open_loop,
+        }
     finally:
         for process in processes:
             with contextlib.suppress(ProcessLookupError):
@@ -331,12 +411,42 @@ def run_stack(label: str, tree: Path, args: argparse.Namespace, redis_db: int) -
             process.wait(timeout=30)
 
 
+def _server_ms(cpu: dict) -> float:
+    return 1000 * sum(v for p, v in cpu["cpu_seconds"].items() if p != "load generator (wrk)") / cpu["requests"]
+
+
+def print_cpu(results: list[dict]) -> None:
+    """CPU milliseconds per request by part; requests per CPU second is what one core serves."""
+    parts = list(results[0]["cpu"]["cpu_seconds"])
+    print(
+        "\n| stack | requests | "
+        + " | ".join(f"{p} ms/req" for p in parts)
+        + " | server total ms/req | req per CPU s |"
+    )
+    print("|---" * (len(parts) + 4) + "|")
+    per_core = {}
+    for r in results:
+        cpu = r["cpu"]
+        per_request = {p: 1000 * cpu["cpu_seconds"][p] / cpu["requests"] for p in parts}
+        server = sum(v for p, v in per_request.items() if p != "load generator (wrk)")
+        per_core[r["label"]] = 1000 / server
+        cells = " | ".join(f"{per_request[p]:.2f}" for p in parts)
+        print(f"| {r['label']} | {cpu['requests']} | {cells} | {server:.2f} | {per_core[r['label']]:.0f} |")
+    print(f"\nnew/old requests per server CPU second: {per_core['new'] / per_core['old']:.2f}x")
+    if results[0]["cpu_by_endpoint"]:
+        print("\n| endpoint alone | old server ms/req | new server ms/req | old/new |\n|---|---|---|---|")
+        for name in ENDPOINTS:
+            old, new = (_server_ms(r["cpu_by_endpoint"][name]) for r in results)
+            print(f"| {name} | {old:.2f} | {new:.2f} | {old / new:.2f}x |")
+
+
 def print_results(results: list[dict]) -> None:
     old, new = results
     print("\n| stack | capacity req/s | non-2xx |\n|---|---|---|")
     for r in results:
         print(f"| {r['label']} | {r['capacity']['rps']:.0f} | {r['capacity']['non_2xx']} |")
     print(f"\nnew/old capacity: {new['capacity']['rps'] / old['capacity']['rps']:.2f}x")
+    print_cpu(results)
     for r in results:
         print(f"\n{r['label']}: `{r['api']}`")
         print(
@@ -354,12 +464,19 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=40)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--seconds", type=int, default=30)
+    parser.add_argument("--cpu-seconds", type=int, default=20, help="length of the wrk run that CPU is read over")
+    parser.add_argument(
+        "--cpu-by-endpoint", action="store_true", help="also read CPU per request of each endpoint alone"
+    )
     args = parser.parse_args()
     for tool in ("wrk", LOCUST):
         if not shutil.which(tool):
             raise SystemExit(f"{tool} is missing: see the usage at the top of {__file__}")
     print(machine_header(), flush=True)
-    results = [run_stack("old", args.old.resolve(), args, 10), run_stack("new", ROOT, args, 11)]
+    results = [run_stack("old", args.old.resolve(), args), run_stack("new", ROOT, args)]
+    raw = ROOT / "bench/out/load_mixed.json"
+    raw.parent.mkdir(exist_ok=True)
+    raw.write_text(json.dumps(results, indent=1))
     print_results(results)
     print(machine_header(end=True))
 

@@ -35,6 +35,7 @@ from catalog.serializers import (
 from catalog.services.external import external_detail, external_search
 from catalog.services.genres import featured_genres_get
 from catalog.services.tasks import genre_sync_enqueue
+from core.answer_cache import cached_answer
 from core.openapi import error_response
 
 TRUE_VALUES = {"true", "1", "yes", "on"}
@@ -132,7 +133,12 @@ class CatalogViewSet(viewsets.ReadOnlyModelViewSet):
     def list(self, request, *args, **kwargs):
         if external_requested(request):
             return self.external_list(request)
-        return super().list(request, *args, **kwargs)
+        return cached_answer(
+            request,
+            scope="catalog",
+            key=request.get_full_path(),
+            build=lambda: super(CatalogViewSet, self).list(request, *args, **kwargs),
+        )
 
     def retrieve(self, request, *args, **kwargs):
         lookup = str(kwargs.get(self.lookup_field, ""))
@@ -140,7 +146,12 @@ class CatalogViewSet(viewsets.ReadOnlyModelViewSet):
             return self.external_retrieve(request, lookup)
         if not lookup.isdigit():
             raise NotFound()
-        return super().retrieve(request, *args, **kwargs)
+        return cached_answer(
+            request,
+            scope="catalog",
+            key=request.get_full_path(),
+            build=lambda: super(CatalogViewSet, self).retrieve(request, *args, **kwargs),
+        )
 
     def external_list(self, request):
         params = ExternalSearchParamsSerializer(data=request.query_params)

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 import redis
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +86,22 @@ def _constant(value: Any) -> Callable[..., Any]:
     return lambda *args, **kwargs: value
 
 
+class _ReusedClientRedisCacheClient(RedisCacheClient):
+    """Django builds a new redis-py client for every cache call, which costs as much CPU as a round trip to Redis
+    (its command table is rebuilt each time); one client per connection pool is safe to share between threads."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._clients: dict[int, redis.Redis] = {}
+
+    def get_client(self, key: Any = None, *, write: bool = False) -> redis.Redis:
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(id(pool))
+        if client is None:
+            client = self._clients.setdefault(id(pool), self._client(connection_pool=pool))
+        return client
+
+
 class FailOpenRedisCache(RedisCache):
     """Django's RedisCache with short socket timeouts that degrades to a miss-only cache while Redis is down.
 
@@ -99,6 +115,7 @@ class FailOpenRedisCache(RedisCache):
         options.setdefault("socket_connect_timeout", DEFAULT_SOCKET_TIMEOUT_SECONDS)
         options.setdefault("socket_timeout", DEFAULT_SOCKET_TIMEOUT_SECONDS)
         super().__init__(server, {**params, "OPTIONS": options})
+        self._class = _ReusedClientRedisCacheClient
         self._location = server if isinstance(server, str) else ",".join(server)
         self.outage = _outage_for(self._location)
 

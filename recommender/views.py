@@ -1,7 +1,10 @@
+import json
+
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.answer_cache import cached_answer, not_cached
 from core.openapi import error_response
 from recommender.serializers import (
     RecommendationMeQuerySerializer,
@@ -34,9 +37,19 @@ class RecommendationListView(APIView):
         responses={200: RecommendationResponseSerializer, 400: _BAD_REQUEST, **_UNAVAILABLE},
     )
     def post(self, request):
-        serializer = RecommendationRequestSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        return _response(recommendation_list(**serializer.validated_data, requester=request.user))
+        def build() -> Response:
+            serializer = RecommendationRequestSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            seeds = serializer.validated_data
+            response = _response(recommendation_list(**seeds, requester=request.user))
+            if seeds["users"] or seeds["profiles"]:  # people's taste and favourites are not catalog data
+                not_cached(response)
+            return response
+
+        # Keyed by the request as sent: only valid requests' answers are stored, so a hit needs no validation.
+        return cached_answer(
+            request, scope="catalog", key=json.dumps(request.data, sort_keys=True, default=str), build=build
+        )
 
 
 class RecommendationMeView(APIView):

@@ -7,6 +7,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from core.answer_cache import cached_answer
 from core.pagination import JukePagination
 from juke_auth import selectors
 from juke_auth.serializers import (
@@ -72,8 +73,11 @@ class MusicProfileMeView(AuthAPIView):
 
     @extend_schema(responses=MusicProfileSerializer)
     def get(self, request):
-        profile = music_profile_get_or_create(user=request.user)
-        return Response(MusicProfileSerializer(profile, context={"request": request}).data)
+        def build() -> Response:
+            profile = music_profile_get_or_create(user=request.user)
+            return Response(MusicProfileSerializer(profile, context={"request": request}).data)
+
+        return cached_answer(request, scope="profiles", key=f"me:{request.user.pk}", build=build)
 
     @extend_schema(request=MusicProfileSerializer, responses={200: MusicProfileSerializer, 400: OpenApiTypes.OBJECT})
     def put(self, request):
