@@ -323,7 +323,7 @@ from settings.engine import *  # noqa: E402,F403
 from settings.spotify import *  # noqa: E402,F403
 from settings.tasks import *  # noqa: E402,F403
 
-if ANSWER_CACHE_SECONDS is None:  # noqa: F405
+if ANSWER_CACHE_SECONDS is None:
     # Only a cache shared by every process sees every change; an in-process cache would serve old answers.
     ANSWER_CACHE_SECONDS = 60 if CACHE_URL else 0
 

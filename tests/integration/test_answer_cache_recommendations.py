@@ -55,7 +55,7 @@ def test_the_same_seeds_are_answered_with_the_token_query_alone(client):
 
 def test_a_catalog_change_is_seen_by_the_next_answer(client):
     body = {"artists": ["Green Day"], "limit": 5}
-    first, _ = _post(client, body)
+    _post(client, body)
     Artist.objects.filter(name="Green Day").update(name="Green Day (renamed)")
 
     _, queries = _post(client, body)
