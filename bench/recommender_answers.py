@@ -10,14 +10,32 @@ import json
 import os
 import sys
 
+SEED_FIELDS = ("artists", "albums", "tracks", "genres", "seeds", "profiles", "users")
+
+
+def _with_seed_request(service):
+    """`service` called with seeds as keyword arguments, in both shapes: a SeedRequest, or (older trees) loose."""
+    try:
+        from recommender.services.seeds import SeedRequest  # noqa: PLC0415 - the tree's code, after sys.path
+    except ImportError:
+        return service
+
+    def call(**arguments):
+        seeds = {name: arguments.pop(name) for name in SEED_FIELDS if name in arguments}
+        return service(request=SeedRequest(**seeds), **arguments)
+
+    return call
+
 
 def _cases(heavy, fresh, artists, tracks, albums) -> dict:
     from recommender.services.recommendations import (  # noqa: PLC0415 - the tree's code, after sys.path
-        recommendation_list as rl,
+        recommendation_list,
+        recommendation_list_offline,
     )
     from recommender.services.recommendations import recommendation_list_for_user as me  # noqa: PLC0415
-    from recommender.services.recommendations import recommendation_list_offline  # noqa: PLC0415
     from recommender.services.similar import recommendation_list_similar  # noqa: PLC0415
+
+    rl, offline = _with_seed_request(recommendation_list), _with_seed_request(recommendation_list_offline)
 
     return {
         "artist name": lambda: rl(artists=[artists[0][0]]),
@@ -37,7 +55,7 @@ def _cases(heavy, fresh, artists, tracks, albums) -> dict:
         "me, 10k listens, familiar, limit 25": lambda: me(user=heavy, mode="familiar", limit=25),
         "me, profile only": lambda: me(user=fresh),
         "me, profile only, tracks": lambda: me(user=fresh, resource_types=["tracks"]),
-        "offline (recommend --offline)": lambda: recommendation_list_offline(artists=[artists[0][0]], genres=["rock"]),
+        "offline (recommend --offline)": lambda: offline(artists=[artists[0][0]], genres=["rock"]),
         "invalid and unknown URIs, unknown profile": lambda: rl(
             seeds=["juke:artist:doesnotexist", "juke:x"], profiles=["ghost-x"]
         ),

@@ -52,7 +52,8 @@ from bench.taste_quality import SHARED  # noqa: E402
 from catalog.models import Artist, Track  # noqa: E402
 from juke_auth.models import JukeUser, MusicProfile  # noqa: E402
 from juke_auth.services.tokens import auth_token_issue  # noqa: E402
-from listening.models import Listen  # noqa: E402
+from listening.models import Listen, ListenSource  # noqa: E402
+from listening.services.ingest import ListenInput, listens_ingest  # noqa: E402
 from recommender.selectors import model_artifact_get_active  # noqa: E402
 from tests.plugins.engine_server import start_engine, stop_engine  # noqa: E402
 
@@ -116,18 +117,17 @@ def tokens() -> tuple[str, str]:
 
 
 def _new_listen(i: int) -> None:
-    """A listen arrives: the taste's cache key changes, so the next GET of each tree rebuilds it."""
+    """A listen arrives (through the ingest service, as every source sends it): the taste's cache key changes, so
+    the next GET of each tree rebuilds it."""
     heavy = JukeUser.objects.get(username="bench-heavy")
     track = Track.objects.order_by("?").first()
-    Listen.objects.create(
-        user=heavy,
-        listened_at=timezone.now(),
-        track=track,
-        artist_name="",
+    listen = ListenInput(
+        listened_at=timezone.now() - timedelta(seconds=i),
+        artist_name=f"bench artist {i}",
         track_name=track.name,
-        source="import",
-        fingerprint=f"bench-new-{i}-{time.time_ns()}",
+        track_id=track.id,
     )
+    listens_ingest(user=heavy, listens=[listen], source=ListenSource.IMPORT)
 
 
 def _measure(apis: dict[str, str], cases: dict, requests: int) -> tuple[dict, dict]:

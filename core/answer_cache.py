@@ -51,7 +51,7 @@ def generation_bump(scope: str) -> None:
 
 def not_cached(response: HttpResponse) -> HttpResponse:
     """Mark an answer that depends on more than its scope's tables, so that it is not stored."""
-    response.not_cached = True
+    response.not_cached = True  # type: ignore[attr-defined]
     return response
 
 

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from listening.models import ArtistPlayCount, Like, Listen, SpotifyHistorySync
+from listening.services.changes import listens_changed
 
 
 @admin.register(Listen)
@@ -12,6 +13,21 @@ class ListenAdmin(admin.ModelAdmin):
     date_hierarchy = "listened_at"
     show_full_result_count = False  # counting 100M rows on every page is not worth it
     readonly_fields = ("fingerprint", "created_at")
+
+    # Edits here bypass the services: tell them the listens changed, as the services do.
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        listens_changed(user_id=obj.user_id)
+
+    def delete_model(self, request, obj) -> None:
+        super().delete_model(request, obj)
+        listens_changed(user_id=obj.user_id)
+
+    def delete_queryset(self, request, queryset) -> None:
+        user_ids = sorted(set(queryset.values_list("user_id", flat=True)))
+        super().delete_queryset(request, queryset)
+        for user_id in user_ids:
+            listens_changed(user_id=user_id)
 
 
 @admin.register(Like)

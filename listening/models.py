@@ -71,6 +71,23 @@ class Listen(models.Model):
         return recording_msid_for(self.fingerprint)
 
 
+class ListenHistoryVersion(models.Model):
+    """Per user: a number that every change to their listens bumps (listening.services.changes.listens_changed).
+
+    What is built from a user's listens (their taste) is cached under this number: reading one row, where
+    counting their listens read every one of them. No row (version 0): their listens have not changed since this
+    table was added; nothing is backfilled, since the key only has to change when the listens do.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="listen_history_version"
+    )
+    version = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"Listens of {self.user_id} at version {self.version}"
+
+
 class LikeSource(models.TextChoices):
     JUKE = "juke", "Liked in Juke"
     SPOTIFY_SAVED = "spotify_saved", "Saved in Spotify"

@@ -22,7 +22,7 @@ from django.db.models import (
 
 from catalog.models import Album, Artist, Track
 from juke_auth.models import MusicProfile
-from listening.models import Like, Listen
+from listening.models import Like, ListenHistoryVersion
 from recommender.models import AlbumEmbedding, ArtistEmbedding, ModelArtifact, TrackEmbedding
 
 EMBEDDING_MODELS = {"artist": ArtistEmbedding, "album": AlbumEmbedding, "track": TrackEmbedding}
@@ -180,30 +180,32 @@ FAVOURITE_KINDS = ("artists", "albums", "tracks", "genres")
 
 @dataclass(frozen=True)
 class TasteState:
-    """What a user's taste is built from, read in one query: their favourites, listen and like counters, the model."""
+    """What a user's taste is built from, read in one query: their favourites, listens' version, like counter, model."""
 
     user_id: int
     username: str
+    listens_public: bool  # whether others may use their listens (their music profile says so)
     favourites: dict[str, Any] | None  # the music profile's favorite_<kind> values by kind; None without a profile
     model_version: str | None
-    listens: str  # "<how many>:<last id>"
-    likes: str
+    listens: int  # their ListenHistoryVersion (0 without one)
+    likes: str  # "<how many>:<last id>"
 
 
-def _taste_state_sql() -> str:
-    """One row: the user, their profile's favourites, (count, last id) of their listens and of their likes, the
-    active model. Plain SQL: the same read through the ORM (values + subquery annotations) cost 3x the query's own
-    time in compiling and converting (measured in bench/RESULTS.md, "recommendations/me/ queries")."""
+def _taste_state_sql(where: str) -> str:
+    """Per user matching `where`: the user, their profile's favourites, their listens' version, (count, last id)
+    of their likes, the active model. Plain SQL: the same read through the ORM (values + subquery annotations)
+    cost 3x the query's own time in compiling and converting (measured in bench/RESULTS.md, "recommendations/me/
+    queries"). The listens' version is one row where counting a heavy listener's listens read 10,000."""
     users, profiles = get_user_model()._meta.db_table, MusicProfile._meta.db_table
-    listens, likes, models = Listen._meta.db_table, Like._meta.db_table, ModelArtifact._meta.db_table
+    versions, likes, models = ListenHistoryVersion._meta.db_table, Like._meta.db_table, ModelArtifact._meta.db_table
     favourites = ", ".join(f"p.favorite_{kind}" for kind in FAVOURITE_KINDS)
     return (
-        f"SELECT u.id, u.username, p.id, {favourites}, l.n, l.last, k.n, k.last, "  # noqa: S608 - our identifiers
+        f"SELECT u.id, u.username, p.id, p.listens_public, {favourites}, v.version, "  # noqa: S608 - our identifiers
+        f"(SELECT COUNT(*) FROM {likes} WHERE user_id = u.id), (SELECT MAX(id) FROM {likes} WHERE user_id = u.id), "
         f"(SELECT version FROM {models} WHERE is_active LIMIT 1) "
         f"FROM {users} u LEFT JOIN {profiles} p ON p.user_id = u.id "
-        f"CROSS JOIN (SELECT COUNT(*) AS n, MAX(id) AS last FROM {listens} WHERE user_id = %s) l "
-        f"CROSS JOIN (SELECT COUNT(*) AS n, MAX(id) AS last FROM {likes} WHERE user_id = %s) k "
-        "WHERE u.id = %s"
+        f"LEFT JOIN {versions} v ON v.user_id = u.id "
+        f"WHERE {where}"
     )
 
 
@@ -211,22 +213,40 @@ def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str | bytes) else value
 
 
-def taste_state_get(*, user_id: int) -> TasteState | None:
-    """The user's favourites, the counts and last ids of their listens and likes, and the active model's version:
-    everything a cached taste's key depends on (one query). None if the user does not exist."""
+def _taste_states(where: str, params: Sequence[Any]) -> list[TasteState]:
     with connection.cursor() as cursor:
-        cursor.execute(_taste_state_sql(), [user_id, user_id, user_id])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    found_id, username, profile_id, *favourites, listens, last_listen, likes, last_like, version = row
-    return TasteState(
-        user_id=found_id,
-        username=username,
-        favourites=None
-        if profile_id is None
-        else {kind: _json(value) for kind, value in zip(FAVOURITE_KINDS, favourites, strict=True)},
-        model_version=version,
-        listens=f"{listens}:{last_listen}",
-        likes=f"{likes}:{last_like}",
-    )
+        cursor.execute(_taste_state_sql(where), params)
+        rows = cursor.fetchall()
+    states = []
+    for found_id, username, profile_id, public, *favourites, listens_version, likes, last_like, version in rows:
+        states.append(
+            TasteState(
+                user_id=found_id,
+                username=username,
+                listens_public=bool(public),
+                favourites=None
+                if profile_id is None
+                else {kind: _json(value) for kind, value in zip(FAVOURITE_KINDS, favourites, strict=True)},
+                model_version=version,
+                listens=listens_version or 0,
+                likes=f"{likes}:{last_like}",
+            )
+        )
+    return states
+
+
+def taste_state_get(*, user_id: int) -> TasteState | None:
+    """The user's favourites, their listens' version, the count and last id of their likes, and the active model's
+    version: everything a cached taste's key depends on (one query). None if the user does not exist."""
+    states = _taste_states("u.id = %s", [user_id])
+    return states[0] if states else None
+
+
+def taste_states_by_username(*, usernames: Sequence[str]) -> dict[str, TasteState]:
+    """`taste_state_get` of the users with these usernames (case-insensitive), all in one query; by lower-cased
+    username. Those that do not exist are missing."""
+    if not usernames:
+        return {}
+    placeholders = ", ".join(["LOWER(%s)"] * len(usernames))
+    states = _taste_states(f"LOWER(u.username) IN ({placeholders})", list(usernames))
+    return {state.username.lower(): state for state in states}

@@ -13,6 +13,7 @@ from recommender.serializers import (
     SimilarQuerySerializer,
 )
 from recommender.services.recommendations import recommendation_list, recommendation_list_for_user
+from recommender.services.seeds import SeedRequest
 from recommender.services.similar import recommendation_list_similar
 
 _UNAVAILABLE = {
@@ -40,9 +41,18 @@ class RecommendationListView(APIView):
         def build() -> Response:
             serializer = RecommendationRequestSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
-            seeds = serializer.validated_data
-            response = _response(recommendation_list(**seeds, requester=request.user))
-            if seeds["users"] or seeds["profiles"]:  # people's taste and favourites are not catalog data
+            data = serializer.validated_data
+            seeds = SeedRequest.from_mapping(data)
+            response = _response(
+                recommendation_list(
+                    request=seeds,
+                    requester=request.user,
+                    seed_weight=data["seed_weight"],
+                    limit=data["limit"],
+                    resource_types=data.get("resource_types"),
+                )
+            )
+            if seeds.users or seeds.profiles:  # people's taste and favourites are not catalog data
                 not_cached(response)
             return response
 

@@ -323,9 +323,10 @@ from settings.engine import *  # noqa: E402,F403
 from settings.spotify import *  # noqa: E402,F403
 from settings.tasks import *  # noqa: E402,F403
 
-if ANSWER_CACHE_SECONDS is None:
-    # Only a cache shared by every process sees every change; an in-process cache would serve old answers.
-    ANSWER_CACHE_SECONDS = 60 if CACHE_URL else 0
+# Only a cache shared by every process sees every change; an in-process cache would serve old answers.
+ANSWER_CACHE_SECONDS = (
+    CATALOG.ANSWER_CACHE_SECONDS if CATALOG.ANSWER_CACHE_SECONDS is not None else (60 if CACHE_URL else 0)
+)
 
 if JUKE_RUNTIME_ENV == "production":
     refuse_degraded_production(

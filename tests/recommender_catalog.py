@@ -17,7 +17,8 @@ from django.utils import timezone
 
 from catalog.models import Track, TrackAudioFeatures
 from catalog.services.import_csv import catalog_import_csv
-from listening.models import Listen
+from listening.models import ListenSource
+from listening.services.ingest import ListenInput, listens_ingest
 
 FEATURES = TrackAudioFeatures.REQUIRED_FEATURES
 
@@ -54,22 +55,18 @@ def demo_catalog_create(*, step: int = 3, with_audio_features: bool = True) -> d
 
 
 def listens_create(user, tracks: Iterable[Track], *, times: int = 1, days_ago: float = 1.0) -> int:
-    """`times` listens of each track by `user`, `days_ago` days ago (an hour apart), as a scrobbler would send."""
+    """`times` listens of each track by `user`, `days_ago` days ago (an hour apart), stored as an import would."""
     start = timezone.now() - timedelta(days=days_ago)
-    rows = []
+    listens = []
     for position, track in enumerate(tracks):
         artist = track.artists.first()
         for repeat in range(times):
-            rows.append(
-                Listen(
-                    user=user,
+            listens.append(
+                ListenInput(
                     listened_at=start - timedelta(hours=position * times + repeat),
-                    track=track,
-                    artist_name=artist.name if artist else "",
+                    artist_name=artist.name if artist else track.name,
                     track_name=track.name,
-                    source="import",
-                    fingerprint=f"{track.id}-{repeat}",
+                    track_id=track.id,
                 )
             )
-    Listen.objects.bulk_create(rows)
-    return len(rows)
+    return listens_ingest(user=user, listens=listens, source=ListenSource.IMPORT).created

@@ -10,7 +10,7 @@ from django.db import transaction
 from juke_auth.models import JukeUser, MusicProfile
 from listening.errors import ListenNotFound, ListensDeleteNotConfirmed
 from listening.models import LatestImport, Listen, recording_msid_for
-from listening.selectors import listen_stats_invalidate
+from listening.services.changes import listens_changed
 
 DELETE_ALL_CONFIRMATION = "all"
 
@@ -20,7 +20,7 @@ def listen_delete(*, user: JukeUser, listen_id: int) -> None:
     deleted, _ = Listen.objects.filter(user=user, pk=listen_id).delete()
     if not deleted:
         raise ListenNotFound()
-    listen_stats_invalidate(user_id=user.pk)
+    listens_changed(user_id=user.pk)
 
 
 def listen_delete_by_msid(*, user: JukeUser, listened_at: datetime, recording_msid: uuid.UUID) -> int:
@@ -35,7 +35,7 @@ def listen_delete_by_msid(*, user: JukeUser, listened_at: datetime, recording_ms
     if not ids:
         return 0
     deleted, _ = Listen.objects.filter(user=user, pk__in=ids).delete()
-    listen_stats_invalidate(user_id=user.pk)
+    listens_changed(user_id=user.pk)
     return deleted
 
 
@@ -63,7 +63,7 @@ def listens_delete_all(*, user: JukeUser, confirm: str | None) -> int:
         )
     # Nothing points at a listen, so Django deletes them with one DELETE statement, without loading them.
     deleted, _ = Listen.objects.filter(user=user).delete()
-    listen_stats_invalidate(user_id=user.pk)
+    listens_changed(user_id=user.pk)
     return deleted
 
 

@@ -22,7 +22,7 @@ from core.db import column_of, concrete_field
 from juke_auth.models import JukeUser
 from listening.errors import ListenInvalid
 from listening.models import Listen, ListenSource
-from listening.selectors import listen_stats_invalidate
+from listening.services.changes import listens_changed
 from listening.services.matching import TrackKey, name_normalise, tracks_match
 
 NAME_MAX_LENGTH = 512
@@ -150,7 +150,7 @@ def listens_ingest(*, user: JukeUser, listens: Sequence[ListenInput], source: Li
         for start in range(0, len(rows), INSERT_BATCH_SIZE):
             created += _insert_ignoring_duplicates(rows[start : start + INSERT_BATCH_SIZE])
     if created:
-        listen_stats_invalidate(user_id=user.pk)
+        listens_changed(user_id=user.pk)
     matched = sum(1 for row in rows if row.track_id is not None)
     return IngestResult(received=len(rows), created=created, matched=matched)
 

@@ -46,20 +46,34 @@ def _reason_matrix(reasons: list[Reason]) -> np.ndarray | None:
     return matrix / np.where(norms > 1e-12, norms, 1.0)
 
 
+@dataclass(frozen=True)
+class ReasonSet:
+    """The reasons an answer is explained by (the first MAX_REASONS) and their unit vectors as one matrix."""
+
+    reasons: list[Reason]
+    matrix: np.ndarray | None
+
+
+def reason_set(reasons: Iterable[Reason]) -> ReasonSet:
+    """The reasons ready to explain with; worth keeping where they are reused (a cached taste keeps its own)."""
+    kept = list(reasons)[:MAX_REASONS]
+    return ReasonSet(kept, _reason_matrix(kept))
+
+
 def _item_vector(item: dict[str, Any]) -> np.ndarray | None:
     """The vector the ranking sent with an item (`vector`: raw float32 bytes), taken off the item."""
     vector = item.pop("vector", None)
     return np.frombuffer(vector, dtype="<f4") if vector is not None else None
 
 
-def recommendations_explain(results: dict[str, list[dict[str, Any]]], reasons: Iterable[Reason]) -> None:
+def recommendations_explain(results: dict[str, list[dict[str, Any]]], reasons: Iterable[Reason] | ReasonSet) -> None:
     """Add `uri` and `because` (the closest reason, or None) to each recommended item, in place.
 
     An item's vector comes with it (`vector`, from the engine's answer or the offline ranking); the vectors of
     items that came without one are read from the database, every type in one query.
     """
-    reason_list = list(reasons)[:MAX_REASONS]
-    matrix = _reason_matrix(reason_list)
+    explained = reasons if isinstance(reasons, ReasonSet) else reason_set(reasons)
+    reason_list, matrix = explained.reasons, explained.matrix
     vectors: dict[tuple[str, str], np.ndarray | None] = {}
     missing: dict[str, list[str]] = {}
     for plural, items in results.items():

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-from django.contrib.auth import get_user_model
 
 from catalog.models import Album, Artist, Track
 from juke_ml.index import ExactIndex, cosine_to_likeness
@@ -17,11 +16,17 @@ from juke_ml.query import DEFAULT_SEED_WEIGHT, build_query_vector
 from recommender.engine_client import EngineClient, EngineRecommendations, EngineRejected, get_engine_client
 from recommender.errors import NO_SEED_MESSAGE, EmptyProfile, NothingToRecommendFrom, SeedErrors
 from recommender.models import AlbumEmbedding, ArtistEmbedding, TrackEmbedding
-from recommender.selectors import model_artifact_active_version, taste_state_get
+from recommender.selectors import model_artifact_active_version, taste_state_get, taste_states_by_username
 from recommender.services.collaborative import LIKE_WEIGHT
 from recommender.services.embeddings import model_get_active, model_get_for_version
-from recommender.services.explain import Reason, item_uri, recommendations_explain
-from recommender.services.seeds import SeedSet, profile_favourites, seeds_resolve, seeds_resolve_with_model
+from recommender.services.explain import Reason, ReasonSet, item_uri, recommendations_explain
+from recommender.services.seeds import (
+    SeedRequest,
+    SeedSet,
+    profile_favourites,
+    seeds_resolve,
+    seeds_resolve_with_model,
+)
 from recommender.services.taste import Taste, confidence, taste_get
 
 RESOURCE_TYPES = ("artists", "albums", "tracks")
@@ -70,14 +75,6 @@ def _seed_reasons(seed_set: SeedSet) -> list[Reason]:
     ] + [Reason("genre", genre, None, vector) for genre, vector in genres]
 
 
-def _taste_reasons(taste: Taste) -> list[Reason]:
-    items = sorted(taste.items, key=lambda item: -item.weight)
-    return [
-        Reason(item.resource_type, item.name, item_uri(item.resource_type, item.spotify_id), item.vector)
-        for item in items
-    ] + [Reason("genre", genre, None, vector) for genre, vector in taste.genres]
-
-
 def _query_vectors(seed_set: SeedSet, model: MusicModel | None) -> list[np.ndarray]:
     """The seed vectors sent to the engine: in a collaborative space, the items become one folded-in taste."""
     if model is None or model.collaborative is None or not seed_set.item_vectors:
@@ -90,22 +87,27 @@ def _query_vectors(seed_set: SeedSet, model: MusicModel | None) -> list[np.ndarr
     return genre_vectors + ([folded] if folded is not None else [])
 
 
-def _user_tastes(usernames: Sequence[str], requester, model: MusicModel | None) -> list[tuple[str, Taste | None]]:
-    """Each named user's taste, if they share their listens with the requester (None: no listens yet)."""
-    user_model = get_user_model()
-    tastes, errors = [], []
-    for username in sorted(set(usernames)):
-        user = user_model.objects.filter(username__iexact=username).select_related("music_profile").first()
-        profile = getattr(user, "music_profile", None)
-        shared = user is not None and (user == requester or (profile is not None and profile.listens_public))
-        if user is None or not shared:
-            errors.append(f"'{username}' is not a user who shares their listening with you.")
-            continue
-        taste = taste_get(user=user, model=model)
-        tastes.append((user.username, taste if taste.vector is not None else None))
+def _user_tastes(usernames: Sequence[str], requester) -> tuple[list[tuple[str, Taste | None]], MusicModel | None]:
+    """Each named user's taste, if they share their listens with the requester (None: no listens yet), and the
+    active model (read with their taste states: one query for all of them)."""
+    wanted = sorted(set(usernames))
+    states = taste_states_by_username(usernames=wanted)
+    requester_id = getattr(requester, "pk", None)
+    shared = {name: state for name, state in states.items() if state.user_id == requester_id or state.listens_public}
+    errors = [
+        f"'{username}' is not a user who shares their listening with you."
+        for username in wanted
+        if username.lower() not in shared
+    ]
     if errors:
         raise SeedErrors({"users": errors})
-    return tastes
+    model = model_get_for_version(next(iter(shared.values())).model_version)
+    tastes = []
+    for username in wanted:
+        state = shared[username.lower()]
+        taste = taste_get(model=model, state=state)
+        tastes.append((state.username, taste if taste.vector is not None else None))
+    return tastes, model
 
 
 def _ask_engine(client: EngineClient | None, *, names: dict[str, list[str]], **request) -> EngineRecommendations:
@@ -124,7 +126,7 @@ def _ask_engine(client: EngineClient | None, *, names: dict[str, list[str]], **r
         raise NothingToRecommendFrom(f"{NothingToRecommendFrom.default_detail} ({error.detail})") from error
 
 
-def _answer(answer: EngineRecommendations, reasons: list[Reason], seeds: list[str]) -> Recommendations:
+def _answer(answer: EngineRecommendations, reasons: list[Reason] | ReasonSet, seeds: list[str]) -> Recommendations:
     results = {
         kind: [
             {"name": item.name, "likeness": item.likeness, "extra": item.extra, "vector": item.vector}
@@ -156,7 +158,7 @@ def _recommend(
     vectors = _query_vectors(seed_set, model) + [taste.vector for _, taste in tastes if taste is not None]
     if not vectors and not any(seed_set.names.values()):
         raise NothingToRecommendFrom()
-    reasons = _seed_reasons(seed_set) + [reason for _, taste in tastes if taste for reason in _taste_reasons(taste)]
+    reasons = _seed_reasons(seed_set) + [reason for _, taste in tastes if taste for reason in taste.reasons.reasons]
     answer = _ask_engine(
         client,
         names=seed_set.names,
@@ -172,37 +174,29 @@ def _recommend(
 
 def recommendation_list(
     *,
-    artists: Sequence[str] = (),
-    albums: Sequence[str] = (),
-    tracks: Sequence[str] = (),
-    genres: Sequence[str] = (),
-    seeds: Sequence[str] = (),
-    profiles: Sequence[str] = (),
-    users: Sequence[str] = (),
+    request: SeedRequest,
     requester=None,
     seed_weight: float = DEFAULT_SEED_WEIGHT,
     limit: int = 10,
     resource_types: Sequence[str] | None = None,
     client: EngineClient | None = None,
 ) -> Recommendations:
-    """Items like the seeds, ranked by the engine; seeds never come back.
+    """Items like the request's seeds, ranked by the engine; seeds never come back.
 
-    `users`: the listening taste of these users (the requester themselves, or users whose listens are public).
-    Raises SeedErrors for invalid/unknown URIs, profiles or users, NothingToRecommendFrom when nothing resolves;
-    ServiceUnavailable when the engine is down or slow (engine_client). Without `users`, the seeds and the
-    active model's version are read in one query.
+    `request.users`: the listening taste of these users (the requester themselves, or users whose listens are
+    public). Raises SeedErrors for invalid/unknown URIs, profiles or users, NothingToRecommendFrom when nothing
+    resolves; ServiceUnavailable when the engine is down or slow (engine_client). Without `users`, the seeds and
+    the active model's version are read in one query.
     """
-    if not any((artists, albums, tracks, genres, seeds, profiles, users)):
+    if request.is_empty:
         raise NothingToRecommendFrom(NO_SEED_MESSAGE)
-    requested: dict[str, Any] = {"artists": artists, "albums": albums, "tracks": tracks, "genres": genres}
-    if users:
-        model = model_get_active()
-        tastes = _user_tastes(users, requester, model)
-        profiles = [*profiles, *(username for username, taste in tastes if taste is None)]
-        seed_set = seeds_resolve(model=model, seeds=seeds, profiles=profiles, **requested)
+    if request.users:
+        tastes, model = _user_tastes(request.users, requester)
+        without_taste = [username for username, taste in tastes if taste is None]
+        seed_set = seeds_resolve(request=replace(request, profiles=[*request.profiles, *without_taste]), model=model)
     else:
         tastes = []
-        seed_set, model = seeds_resolve_with_model(seeds=seeds, profiles=profiles, **requested)
+        seed_set, model = seeds_resolve_with_model(request=request)
     return _recommend(
         seed_set, model, tastes, seed_weight=seed_weight, limit=limit, resource_types=resource_types, client=client
     )
@@ -275,7 +269,7 @@ def recommendation_list_for_user(
             limit=limit,
             resource_types=resource_types,
         )
-        return _answer(answer, _taste_reasons(taste), [f"user:{state.username}"])
+        return _answer(answer, taste.reasons, [f"user:{state.username}"])
     raw = state.favourites or {}
     if not any(raw.get(kind) for kind in ("artists", "albums", "tracks", "genres")):
         raise EmptyProfile()
@@ -339,27 +333,20 @@ def _offline_rank(
 
 def recommendation_list_offline(
     *,
-    artists: Sequence[str] = (),
-    albums: Sequence[str] = (),
-    tracks: Sequence[str] = (),
-    genres: Sequence[str] = (),
-    seeds: Sequence[str] = (),
-    profiles: Sequence[str] = (),
+    request: SeedRequest,
     seed_weight: float = DEFAULT_SEED_WEIGHT,
     limit: int = 10,
     resource_types: Sequence[str] | None = None,
 ) -> Recommendations:
-    """Like `recommendation_list`, scored in this process from the stored embeddings (no engine needed).
+    """Like `recommendation_list` (without `users`), scored in this process from the stored embeddings (no engine).
 
     Same query vector (juke_ml.query) and exact top-k (juke_ml.index) as the engine. Names that match no
     catalog item are embedded as text (genre words) when the model knows them, else reported as unresolved.
     """
-    if not any((artists, albums, tracks, genres, seeds, profiles)):
+    if request.is_empty:
         raise NothingToRecommendFrom(NO_SEED_MESSAGE)
     model = model_get_active()
-    seed_set = seeds_resolve(
-        model=model, artists=artists, albums=albums, tracks=tracks, genres=genres, seeds=seeds, profiles=profiles
-    )
+    seed_set = seeds_resolve(request=request, model=model)
     if seed_set.is_empty:
         raise NothingToRecommendFrom()
     name_vectors = []

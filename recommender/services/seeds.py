@@ -10,8 +10,8 @@ engine by name. Every item reference of a request (and the active model's versio
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -28,7 +28,7 @@ from recommender.selectors import (
 )
 from recommender.services.embeddings import model_get_for_version
 
-__all__ = ["CATALOG_MODELS", "PLURAL", "SEED_TYPES", "CatalogSeed", "SeedSet", "seeds_resolve"]
+__all__ = ["CATALOG_MODELS", "PLURAL", "SEED_TYPES", "CatalogSeed", "SeedRequest", "SeedSet", "seeds_resolve"]
 
 SEED_TYPES = ("artist", "album", "track")
 PLURAL = {"artist": "artists", "album": "albums", "track": "tracks"}
@@ -36,6 +36,31 @@ PLURAL = {"artist": "artists", "album": "albums", "track": "tracks"}
 URI_PATTERN = re.compile(r"^(juke|spotify):(artist|album|track):([0-9A-Za-z_-]{1,64})$")
 BARE_SPOTIFY_ID = re.compile(r"^[0-9A-Za-z_-]{8,64}$")  # worth trying as an id before trying it as a name
 LOOKS_LIKE_AN_ID = re.compile(r"^([0-9A-Za-z]{22}|[a-z]+-[a-z]+-[0-9a-f]{8,})$")  # never a name
+
+
+@dataclass(frozen=True)
+class SeedRequest:
+    """What a recommendation request gives as seeds."""
+
+    artists: Sequence[str] = ()  # names, Spotify ids or URIs; so are albums and tracks
+    albums: Sequence[str] = ()
+    tracks: Sequence[str] = ()
+    genres: Sequence[str] = ()
+    seeds: Sequence[str] = ()  # juke:/spotify: URIs of any type
+    profiles: Sequence[str] = ()  # usernames whose music-profile favourites are seeds
+    users: Sequence[str] = ()  # usernames whose listening taste is a seed (recommendation_list resolves them)
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> SeedRequest:
+        """The request from the seed fields in `values` (validated input, command options); other keys are ignored."""
+        return cls(**{seed.name: values[seed.name] for seed in fields(cls) if seed.name in values})
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(getattr(self, seed.name) for seed in fields(self))
+
+
+NO_SEEDS = SeedRequest()
 
 
 @dataclass(frozen=True)
@@ -259,49 +284,42 @@ def _resolve(
     return result, active
 
 
+def _resolve_request(
+    request: SeedRequest, favourites: dict[str, list[str]] | None, *, model: MusicModel | None, read_active_model: bool
+) -> tuple[SeedSet, MusicModel | None]:
+    merged, unknown = _profile_favourites(_clean(request.profiles)) if request.profiles else (_empty_favourites(), [])
+    for kind, values in (favourites or {}).items():
+        merged[kind].extend(values)
+    errors = {"profiles": [f"Unknown profile: '{username}'." for username in unknown]} if unknown else {}
+    requested = {"artists": request.artists, "albums": request.albums, "tracks": request.tracks}
+    return _resolve(
+        uris=request.seeds,
+        requested=requested,
+        genres=request.genres,
+        favourites=merged,
+        errors=errors,
+        model=model,
+        read_active_model=read_active_model,
+    )
+
+
 def seeds_resolve_with_model(
-    *,
-    artists: Sequence[str] = (),
-    albums: Sequence[str] = (),
-    tracks: Sequence[str] = (),
-    genres: Sequence[str] = (),
-    seeds: Sequence[str] = (),
-    profiles: Sequence[str] = (),
-    favourites: dict[str, list[str]] | None = None,
+    *, request: SeedRequest, favourites: dict[str, list[str]] | None = None
 ) -> tuple[SeedSet, MusicModel | None]:
     """`seeds_resolve` with the active model read in the same query as the seeds; also returns that model.
 
     `favourites`: favourites already read (e.g. the requester's own profile), merged with the profiles'.
     """
-    merged, unknown = _profile_favourites(_clean(profiles)) if profiles else (_empty_favourites(), [])
-    for kind, values in (favourites or {}).items():
-        merged[kind].extend(values)
-    errors = {"profiles": [f"Unknown profile: '{username}'." for username in unknown]} if unknown else {}
-    requested = {"artists": artists, "albums": albums, "tracks": tracks}
-    return _resolve(
-        uris=seeds, requested=requested, genres=genres, favourites=merged, errors=errors, read_active_model=True
-    )
+    return _resolve_request(request, favourites, model=None, read_active_model=True)
 
 
 def seeds_resolve(
-    *,
-    artists: Sequence[str] = (),
-    albums: Sequence[str] = (),
-    tracks: Sequence[str] = (),
-    genres: Sequence[str] = (),
-    seeds: Sequence[str] = (),
-    profiles: Sequence[str] = (),
-    favourites: dict[str, list[str]] | None = None,
-    model: MusicModel | None,
+    *, request: SeedRequest = NO_SEEDS, favourites: dict[str, list[str]] | None = None, model: MusicModel | None
 ) -> SeedSet:
-    """Resolve a request's seeds (see the module doc); raises SeedErrors naming invalid/unknown URIs and profiles.
+    """Resolve a request's seeds (see the module doc; its `users` are not seeds here); raises SeedErrors naming
+    invalid/unknown URIs and profiles.
 
     `favourites`: favourites already read (e.g. a profile at hand, `profile_favourites`), merged with the profiles'.
     """
-    merged, unknown = _profile_favourites(_clean(profiles)) if profiles else (_empty_favourites(), [])
-    for kind, values in (favourites or {}).items():
-        merged[kind].extend(values)
-    errors = {"profiles": [f"Unknown profile: '{username}'." for username in unknown]} if unknown else {}
-    requested = {"artists": artists, "albums": albums, "tracks": tracks}
-    result, _ = _resolve(uris=seeds, requested=requested, genres=genres, favourites=merged, errors=errors, model=model)
+    result, _ = _resolve_request(request, favourites, model=model, read_active_model=False)
     return result

@@ -6,7 +6,7 @@ from recommender.engine_client import EngineClient
 from recommender.errors import ItemNotFound
 from recommender.services.explain import item_uri
 from recommender.services.recommendations import Recommendations, recommendation_list
-from recommender.services.seeds import CATALOG_MODELS, PLURAL
+from recommender.services.seeds import CATALOG_MODELS, PLURAL, SeedRequest
 
 
 def recommendation_list_similar(
@@ -23,5 +23,8 @@ def recommendation_list_similar(
     if spotify_id is None:
         raise ItemNotFound()
     return recommendation_list(
-        seeds=[item_uri(resource_type, spotify_id)], limit=limit, resource_types=[PLURAL[resource_type]], client=client
+        request=SeedRequest(seeds=[item_uri(resource_type, spotify_id)]),
+        limit=limit,
+        resource_types=[PLURAL[resource_type]],
+        client=client,
     )

@@ -15,6 +15,7 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,7 @@ from juke_ml.collaborative import CollaborativeConfig, taste_vector
 from juke_ml.model import MusicModel
 from recommender.selectors import EMBEDDING_MODELS, FAVOURITE_KINDS, TasteState, taste_state_get
 from recommender.services.collaborative import LIKE_WEIGHT
+from recommender.services.explain import Reason, ReasonSet, item_uri, reason_set
 from recommender.services.interactions import ItemKey, interactions_load
 from recommender.services.seeds import profile_favourites, seeds_resolve
 
@@ -72,11 +74,24 @@ class Taste:
             ]
         self.__dict__.update(state)
 
-    @property
+    # Cached on the taste: a process keeps its recent tastes (_LocalTastes), so each is worked out once.
+    @cached_property
     def played_often(self) -> list[str]:
         """Spotify ids of the items played at least OFTEN_PLAYS times, most played first."""
         often = sorted((item for item in self.items if item.plays >= OFTEN_PLAYS), key=lambda item: -item.plays)
         return [item.spotify_id for item in often]
+
+    @cached_property
+    def reasons(self) -> ReasonSet:
+        """What a recommendation from this taste can be "because of": its items, most weighted first, then genres."""
+        items = sorted(self.items, key=lambda item: -item.weight)
+        return reason_set(
+            [
+                Reason(item.resource_type, item.name, item_uri(item.resource_type, item.spotify_id), item.vector)
+                for item in items
+            ]
+            + [Reason("genre", genre, None, vector) for genre, vector in self.genres]
+        )
 
 
 def confidence(weights: np.ndarray) -> np.ndarray:
@@ -145,12 +160,15 @@ def _cache_key(state: TasteState, model: MusicModel | None) -> str:
     return f"taste:{state.user_id}:{digest}"
 
 
-def taste_get(*, user, model: MusicModel | None, now: datetime | None = None, state: TasteState | None = None) -> Taste:
+def taste_get(
+    *, user=None, model: MusicModel | None, now: datetime | None = None, state: TasteState | None = None
+) -> Taste:
     """The user's taste (see the module doc); `vector` is None until they have listened to or liked something.
 
     Cached (CACHE_SECONDS) under a key that changes with their listens, likes, favourites and the model, so a
     new listen is reflected at once; only the slow fade of older listens waits for the cache to expire.
-    `state`: the user's taste state when the caller has read it already (recommender.selectors.taste_state_get).
+    `state`: the user's taste state when the caller has read it already (recommender.selectors.taste_state_get);
+    then `user` is not needed.
     """
     state = state or taste_state_get(user_id=user.pk)
     if state is None:  # the user is gone

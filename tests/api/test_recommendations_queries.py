@@ -3,9 +3,10 @@
 By seed, 2: the token (with its user), then one UNION ALL of the active model's version and every seed lookup
 with its stored vector (recommender.selectors.catalog_lookups_get). The engine sends each result's vector back,
 so explaining the results (`because`) reads nothing.
-`me`, 3 from the profile: the token, the taste state (the user with their music profile, the count and last id
-of their listens and of their likes, the active model's version: recommender.selectors.taste_state_get), then
-the favourites' lookup. From listens (taste cached), 2: the token and the taste state.
+`me`, 3 from the profile: the token, the taste state (the user with their music profile, their listens' version,
+the count and last id of their likes, the active model's version: recommender.selectors.taste_state_get), then
+the favourites' lookup. From listens (taste cached), 2: the token and the taste state. By users' tastes and
+a seed, 3: the token, every named user's taste state (with the active model's version) in one query, the seed.
 The taste state is the cached taste's key, so a new listen, like, favourite or model is seen by the next request
 (it rebuilds the taste: more queries once, then 2 again).
 """
@@ -22,6 +23,7 @@ from listening.models import Like
 from recommender.engine_client import EngineClient, EngineRecommendations, get_engine_client
 from recommender.serializers import RecommendationResponseSerializer
 from recommender.services.recommendations import recommendation_list, recommendation_list_for_user
+from recommender.services.seeds import SeedRequest
 from recommender.services.training import model_retrain
 from tests.factories_auth import token_client
 from tests.plugins.engine_server import refresh_engine
@@ -87,6 +89,20 @@ def test_recommendations_for_me_from_listens_take_two_queries(listener):
     assert count == 2, sql
 
 
+def test_recommendations_from_users_tastes_and_a_seed_take_three_queries(listener):
+    listens_create(listener, Track.objects.order_by("id")[:20], times=2)
+    friend = JukeUser.objects.create_user(username="friend", email="friend@example.com", password="x")
+    MusicProfile.objects.create(user=friend, listens_public=True)
+    listens_create(friend, Track.objects.order_by("-id")[:20], times=2)
+    client, _ = token_client(listener)
+    body = {"users": ["counted", "FRIEND"], "artists": ["Green Day"], "limit": 10}
+    client.post("/api/v1/recommendations/", body, format="json")  # warm: the model and both tastes cached
+
+    count, sql = _queries(lambda: client.post("/api/v1/recommendations/", body, format="json"))
+
+    assert count == 3, sql  # the token, both users' taste states (with the model), the seed
+
+
 def test_a_new_listen_like_or_favourite_is_seen_by_the_next_request(listener):
     listens_create(listener, Track.objects.order_by("id")[:20], times=2)
     client, _ = token_client(listener)
@@ -140,12 +156,12 @@ def _shown(recommendations) -> dict:
 def test_because_from_the_engines_vectors_equals_because_from_the_stored_vectors(listener):
     configured = get_engine_client()
     without = _EngineWithoutVectors(base_url=configured.base_url, timeout=configured.timeout)
-    seeds = {"artists": ["Green Day", "Avicii"], "genres": ["hard rock"], "limit": 20}
+    seeds = SeedRequest(artists=["Green Day", "Avicii"], genres=["hard rock"])
     listens_create(listener, Track.objects.order_by("id")[:20], times=2)
 
-    by_seed = _shown(recommendation_list(**seeds))
+    by_seed = _shown(recommendation_list(request=seeds, limit=20))
     with CaptureQueriesContext(connection) as fallback:
-        assert _shown(recommendation_list(**seeds, client=without)) == by_seed
+        assert _shown(recommendation_list(request=seeds, limit=20, client=without)) == by_seed
     me = _shown(recommendation_list_for_user(user=listener, limit=20))
     assert _shown(recommendation_list_for_user(user=listener, limit=20, client=without)) == me
 

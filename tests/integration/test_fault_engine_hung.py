@@ -69,7 +69,14 @@ def test_a_hung_engine_costs_recommendations_only_and_its_circuit_closes_when_it
     model_retrain()
     engine_process, engine_url = engine
     token = auth_token_issue(user=JukeUser.objects.create_user(username="listener", password="x" * 12))
-    env = {**_database_env(), "RECOMMENDER_ENGINE_BASE_URL": engine_url, "GUNICORN_WORKERS": "1"}
+    # Every call must reach the engine: with CACHE_URL set, an answer computed before the hang would be served
+    # from the answer cache (core.answer_cache) while the engine hangs.
+    env = {
+        **_database_env(),
+        "RECOMMENDER_ENGINE_BASE_URL": engine_url,
+        "GUNICORN_WORKERS": "1",
+        "ANSWER_CACHE_SECONDS": "0",
+    }
     with gunicorn(env) as api:
         recommend = f"{api.base_url}/api/v1/recommendations/"
         assert _post(recommend, RECOMMEND_BODY, token)[0] == 200, api.log()

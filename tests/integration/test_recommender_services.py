@@ -10,7 +10,7 @@ from catalog.models import Album, Artist, Genre, Track, TrackAudioFeatures
 from juke_auth.models import JukeUser, MusicProfile
 from recommender.models import AlbumEmbedding, ArtistEmbedding, ModelArtifact, TrackEmbedding
 from recommender.services.embeddings import embeddings_sync, embeddings_sync_stale, model_get_active
-from recommender.services.seeds import SeedErrors, seeds_resolve
+from recommender.services.seeds import SeedErrors, SeedRequest, seeds_resolve
 from recommender.services.training import model_retrain
 from recommender.tasks import embed_stale_items, embed_tracks
 from tests.recommender_catalog import DEMO_CSV, catalog_create_from_rows, demo_catalog_create, read_rows
@@ -156,7 +156,7 @@ def test_embeddings_do_nothing_before_the_first_model():
 
 
 def test_names_resolve_case_insensitively_to_catalog_items_and_their_vectors(trained):
-    seeds = seeds_resolve(artists=["  guns n' roses "], model=model_get_active())
+    seeds = seeds_resolve(request=SeedRequest(artists=["  guns n' roses "]), model=model_get_active())
     artist = Artist.objects.get(name="Guns N' Roses")
     assert [item.spotify_id for item in seeds.items] == [artist.spotify_id]
     assert seeds.exclude_spotify_ids == [artist.spotify_id]
@@ -167,12 +167,12 @@ def test_names_resolve_case_insensitively_to_catalog_items_and_their_vectors(tra
 def test_uris_bare_ids_and_spotify_uris_resolve(trained):
     artist = Artist.objects.get(name="Green Day")
     track = Track.objects.filter(artists__name="Hardwell").first()
-    seeds = seeds_resolve(
+    request = SeedRequest(
         seeds=[f"juke:artist:{artist.spotify_id}"],
         tracks=[track.spotify_id],
         albums=[f"spotify:album:{track.album.spotify_id}"],
-        model=model_get_active(),
     )
+    seeds = seeds_resolve(request=request, model=model_get_active())
     assert {(item.resource_type, item.spotify_id) for item in seeds.items} == {
         ("artist", artist.spotify_id),
         ("track", track.spotify_id),
@@ -182,7 +182,9 @@ def test_uris_bare_ids_and_spotify_uris_resolve(trained):
 
 
 def test_genres_become_genre_vectors_and_unknown_names_go_to_the_engine(trained):
-    seeds = seeds_resolve(genres=["Hard Rock", "polka"], artists=["Nobody We Know"], model=model_get_active())
+    seeds = seeds_resolve(
+        request=SeedRequest(genres=["Hard Rock", "polka"], artists=["Nobody We Know"]), model=model_get_active()
+    )
     assert seeds.genre_seeds == ["Hard Rock"]
     assert len(seeds.vectors) == 1
     assert seeds.names["genres"] == ["polka"]
@@ -199,7 +201,7 @@ def test_genres_become_genre_vectors_and_unknown_names_go_to_the_engine(trained)
 )
 def test_invalid_or_unknown_uris_are_named_in_the_error(trained, seed, message):
     with pytest.raises(SeedErrors) as error:
-        seeds_resolve(seeds=[seed], model=model_get_active())
+        seeds_resolve(request=SeedRequest(seeds=[seed]), model=model_get_active())
     assert message in error.value.errors["seeds"][0]
 
 
@@ -214,14 +216,14 @@ def test_profiles_favourites_become_seeds_in_every_accepted_form(trained):
         favorite_tracks=[track.name.upper()],
         favorite_genres=["big room"],
     )
-    seeds = seeds_resolve(profiles=["fan"], model=model_get_active())
+    seeds = seeds_resolve(request=SeedRequest(profiles=["fan"]), model=model_get_active())
     names = {item.name for item in seeds.items}
     assert {"Green Day", "Avicii", "Martin Garrix", track.name} <= names
     assert seeds.genre_seeds == ["big room"]
     assert seeds.names["artists"] == ["ZZZZ"]  # a favourite name we do not have: the engine may know it
 
     with pytest.raises(SeedErrors) as error:
-        seeds_resolve(profiles=["ghost"], model=model_get_active())
+        seeds_resolve(request=SeedRequest(profiles=["ghost"]), model=model_get_active())
     assert error.value.errors == {"profiles": ["Unknown profile: 'ghost'."]}
 
 

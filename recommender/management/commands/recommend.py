@@ -11,6 +11,7 @@ from recommender.services.recommendations import (
     recommendation_list,
     recommendation_list_offline,
 )
+from recommender.services.seeds import SeedRequest
 
 
 def _split(values: list[str] | None) -> list[str]:
@@ -46,14 +47,17 @@ class Command(BaseCommand):
             raise CommandError("--limit must be between 1 and 50.")
         if not 0.0 <= options["seed_weight"] <= 1.0:
             raise CommandError("--seed-weight must be between 0 and 1.")
-        arguments = {
-            name: _split(options[name]) for name in ("seeds", "profiles", "artists", "albums", "tracks", "genres")
-        }
+        request = SeedRequest.from_mapping(
+            {name: _split(options[name]) for name in ("seeds", "profiles", "artists", "albums", "tracks", "genres")}
+        )
         resource_types = sorted(set(options["resource_types"] or [])) or None
         service = recommendation_list_offline if options["offline"] else recommendation_list
         try:
             result = service(
-                **arguments, seed_weight=options["seed_weight"], limit=options["limit"], resource_types=resource_types
+                request=request,
+                seed_weight=options["seed_weight"],
+                limit=options["limit"],
+                resource_types=resource_types,
             )
         except SeedErrors as error:
             raise CommandError(_error_text(error.errors)) from error
