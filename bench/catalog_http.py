@@ -4,9 +4,11 @@ Starts gunicorn (2 workers, settings.base, DEBUG off) on 127.0.0.1 against the b
 tree ("new") and, with `--old-root <checkout>`, a second one for another checkout ("old", e.g. main) on
 the same database; creates a bench user and token, then a separate load process (this script, `--client`
 mode, keep-alive connections from N threads) sends a bounded number of requests per scenario to each
-server in turn (old then new, scenario by scenario, so both see the same load) and reports p50/p90/p99
+server in turn (old then new, scenario by scenario, so both see the same load; with `--rounds N` they take
+turns N times within each scenario, so a change of the machine's load mid-scenario falls on both) and reports p50/p90/p99
 and the new/old ratios. Page 1,000 is a keyset `cursor=` on both (offsets stop at 10,000).
-Prints the machine (cores, CPU model) and the load average at the start and the end.
+Prints the machine (cores, CPU model) and the load average at the start and the end. `--old-db` gives the old
+server a database of its own (a copy before a migration the old code cannot read); `--pg-port` picks the cluster.
 
     .venv/bin/python bench/catalog_http.py --db juke_bench_catalog --old-root /work/main --requests 300
 """
@@ -30,10 +32,11 @@ DEEP_OFFSET = 19_980  # page 1,000 of 20
 WORDS = ["love", "night", "fire", "summer", "dance", "heart", "rain", "dream", "gold", "home", "sugar", "paradise"]
 
 
-def server_env(db: str) -> dict:
+def server_env(db: str, pg_port: int) -> dict:
     env = {
         **os.environ,
         "POSTGRES_HOST": "127.0.0.1",
+        "POSTGRES_PORT": str(pg_port),
         "POSTGRES_NAME": db,
         "POSTGRES_USER": "postgres",
         "DJANGO_SETTINGS_MODULE": "settings.base",
@@ -72,7 +75,8 @@ def scenarios(args, label: str, rng: random.Random) -> dict:
     }
 
 
-def measure(port: int, token: str, paths: list[str], concurrency: int) -> dict:
+def measure(port: int, token: str, paths: list[str], concurrency: int) -> tuple[list[float], list[int], float]:
+    """Latencies (ms) of the successful requests, the statuses of the others, and the wall time (s)."""
     headers = {"Authorization": f"Token {token}", "Accept": "application/json"}
     latencies: list[float] = []
     errors: list[int] = []
@@ -100,8 +104,11 @@ def measure(port: int, token: str, paths: list[str], concurrency: int) -> dict:
         thread.start()
     for thread in threads:
         thread.join()
-    wall = time.perf_counter() - wall
-    latencies.sort()
+    return latencies, errors, time.perf_counter() - wall
+
+
+def summarize(latencies: list[float], errors: list[int], wall: float) -> dict:
+    latencies = sorted(latencies)
     return {
         "n": len(latencies), "errors": errors[:5], "rps": len(latencies) / wall,
         "p50": statistics.median(latencies), "p90": latencies[int(0.9 * (len(latencies) - 1))],
@@ -111,13 +118,22 @@ def measure(port: int, token: str, paths: list[str], concurrency: int) -> dict:
 
 def run_client(args) -> None:
     """Load-generator process: prints one JSON line of latencies (ms) per scenario and server."""
-    servers = [tuple(item.split("=")) for item in args.servers.split(",")]  # label=port
-    makers = {label: scenarios(args, label, random.Random(7)) for label, _ in servers}
+    servers = [tuple(item.split("=")) for item in args.servers.split(",")]  # label=port=token
+    makers = {label: scenarios(args, label, random.Random(7)) for label, _, _ in servers}
     for name in makers[servers[0][0]]:
-        for label, port in servers:
-            paths = [makers[label][name]() for _ in range(args.requests + 10)]
-            row = measure(int(port), args.token, paths, args.concurrency)
-            print(json.dumps({"scenario": name, "server": label, **row}), flush=True)
+        if args.only and not any(part in name for part in args.only.split("|")):
+            continue
+        # In rounds, old and new taking turns, so a change in the machine's load falls on both alike.
+        totals: dict[str, tuple[list, list, float]] = {label: ([], [], 0.0) for label, _, _ in servers}
+        share = -(-args.requests // args.rounds)
+        for _ in range(args.rounds):
+            for label, port, token in servers:
+                paths = [makers[label][name]() for _ in range(share + 10)]
+                latencies, errors, wall = measure(int(port), token, paths, args.concurrency)
+                done, failed, seconds = totals[label]
+                totals[label] = (done + latencies, failed + errors, seconds + wall)
+        for label, measured in totals.items():
+            print(json.dumps({"scenario": name, "server": label, **summarize(*measured)}), flush=True)
 
 
 def start_server(root: Path, env: dict, port: int, workers: int) -> subprocess.Popen:
@@ -135,10 +151,11 @@ def start_server(root: Path, env: dict, port: int, workers: int) -> subprocess.P
     return server
 
 
-def psql(db: str, sql: str) -> str:
+def psql(db: str, sql: str, pg_port: int) -> str:
     return subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", db, "-Atc", sql], capture_output=True, text=True, check=True
-    ).stdout.strip()
+        ["psql", "-h", "127.0.0.1", "-p", str(pg_port), "-U", "postgres", "-d", db, "-Atc", sql],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
 
 
 def report(rows: list[dict]) -> None:
@@ -168,9 +185,12 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--old-root", type=Path, help="A checkout of the old code (e.g. main) to run side by side.")
+    parser.add_argument("--old-db", help="The old server's database, when its migrations differ (default: --db).")
+    parser.add_argument("--pg-port", type=int, default=5432)
+    parser.add_argument("--rounds", type=int, default=1, help="Old and new take turns this many times per scenario.")
+    parser.add_argument("--only", help="Only the scenarios whose names contain one of these (separated by |).")
     parser.add_argument("--client", action="store_true")
     parser.add_argument("--servers")
-    parser.add_argument("--token")
     parser.add_argument("--deep-cursor")
     parser.add_argument("--max-id", type=int, default=1_000_000)
     args = parser.parse_args()
@@ -183,20 +203,22 @@ def main() -> None:
     from catalog.pagination import cursor_encode  # noqa: PLC0415 - after sys.path and Django are set up by main()
 
     print(machine_header(), flush=True)
-    env = server_env(args.db)
+    env = server_env(args.db, args.pg_port)
     token, max_id = make_token(env)
+    roots = [("new", ROOT, args.port, env, token)]
+    if args.old_root:  # old first: its requests go out first in each scenario
+        old_env = server_env(args.old_db or args.db, args.pg_port)
+        roots.insert(0, ("old", args.old_root, args.port + 1, old_env, make_token(old_env)[0]))
 
     deep_cursor = cursor_encode(
-        int(psql(args.db, f"select id from catalog_track order by id offset {DEEP_OFFSET - 1} limit 1"))
+        int(psql(args.db, f"select id from catalog_track order by id offset {DEEP_OFFSET - 1} limit 1", args.pg_port))
     )
-    roots = [("old", args.old_root, args.port + 1)] if args.old_root else []
-    roots.append(("new", ROOT, args.port))
-    servers = {label: start_server(root, env, port, args.workers) for label, root, port in roots}
+    servers = {label: start_server(root, root_env, port, args.workers) for label, root, port, root_env, _ in roots}
     try:
-        count = psql(args.db, "select count(*) from catalog_track")
+        count = psql(args.db, "select count(*) from catalog_track", args.pg_port)
         client = subprocess.run(
-            [PY, __file__, "--client", "--servers", ",".join(f"{label}={port}" for label, _, port in roots),
-             "--token", token, "--requests", str(args.requests), "--concurrency", str(args.concurrency),
+            [PY, __file__, "--client", "--servers", ",".join(f"{label}={port}={key}" for label, _, port, _, key in roots),
+             "--requests", str(args.requests), "--concurrency", str(args.concurrency), "--only", args.only or "", "--rounds", str(args.rounds),
              "--max-id", str(max_id), "--deep-cursor", deep_cursor],
             capture_output=True, text=True,
         )  # fmt: skip

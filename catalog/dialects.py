@@ -23,7 +23,10 @@ BATCH_SIZE = 1000
 COPY_MIN_ROWS = 200  # below this, one INSERT ... ON CONFLICT beats COPY into a temp table and a merge
 TRIGRAM_TABLES = ("catalog_genre", "catalog_artist", "catalog_album", "catalog_track")
 LINK_TABLES = ("catalog_artist_genres", "catalog_album_artists", "catalog_track_artists")
-TRACK_SEARCH_TABLE = "catalog_track_search"  # (track_id, UPPER(name)), kept in step by triggers: migration 0004
+TRACK_SEARCH_TABLE = "catalog_track_search"  # (track_id, name), kept in step by triggers: migrations 0004 and 0006
+# How the search table stores a name, and how a pattern is written to match it: upper-cased, with spaces and
+# lower-case "q"s swapped, so pg_trgm indexes the joins between words (migration 0006 says why).
+TRACK_SEARCH_NAME = "translate(UPPER(%s), ' q', 'q ')"
 
 
 class PortableDialect:
@@ -144,9 +147,22 @@ class PostgresDialect(PortableDialect):
             return super().name_search(queryset, search)
         # The same match as name__icontains (UPPER(name) LIKE UPPER('%..%'), LIKE characters escaped), read
         # from the narrow search table: its trigram recheck touches few, cached pages (migration 0004).
-        pattern = f"%{self.connection.ops.prep_for_like_query(search)}%"
-        matching = f'SELECT "track_id" FROM "{TRACK_SEARCH_TABLE}" WHERE "name" LIKE UPPER(%s)'  # noqa: S608 - our identifier
-        return queryset.filter(pk__in=RawSQL(matching, [pattern]))  # noqa: S611 - the user's text is a bound value
+        like = self.connection.ops.prep_for_like_query
+        joins = _word_joins(search)
+        if not joins:
+            matching = f'SELECT "track_id" FROM "{TRACK_SEARCH_TABLE}" WHERE "name" LIKE {TRACK_SEARCH_NAME}'  # noqa: S608 - our identifier
+            return queryset.filter(pk__in=RawSQL(matching, [f"%{like(search)}%"]))  # noqa: S611 - bound values
+        # Several words: the index is asked only for the joins between them (short posting lists, migration
+        # 0006), then the whole pattern is checked on those candidates. Every join is a piece of the search
+        # text, so no match is lost; OFFSET 0 keeps the planner from handing the whole pattern's trigrams
+        # (long lists when the words are common) to the index as well.
+        candidates = " AND ".join([f'"name" LIKE {TRACK_SEARCH_NAME}'] * len(joins))
+        matching = (
+            f'SELECT "track_id" FROM (SELECT "track_id", "name" FROM "{TRACK_SEARCH_TABLE}" WHERE {candidates} '  # noqa: S608 - our identifiers
+            f'OFFSET 0) AS "candidates" WHERE "name" LIKE {TRACK_SEARCH_NAME}'
+        )
+        params = [f"%{like(join)}%" for join in joins] + [f"%{like(search)}%"]
+        return queryset.filter(pk__in=RawSQL(matching, params))  # noqa: S611 - the user's text is a bound value
 
     def estimated_rows(self, model: type[models.Model]) -> int | None:
         with self.connection.cursor() as cursor:
@@ -307,6 +323,12 @@ def dialect_for(alias: str = DEFAULT_DB_ALIAS) -> PortableDialect:
     if connections[alias].vendor == "postgresql":
         return PostgresDialect(alias)
     return PortableDialect(alias)
+
+
+def _word_joins(search: str) -> list[str]:
+    """Each space inside `search` with up to two characters either side ("love night" -> ["ve ni"])."""
+    joins = [search[max(0, at - 2) : at + 3] for at in range(1, len(search) - 1) if search[at] == " "]
+    return list(dict.fromkeys(joins))
 
 
 def _column_list(columns: Iterable[str]) -> str:

@@ -1,7 +1,8 @@
 """The name-search indexes behind `?q=` (PostgreSQL trigram indexes, created by migrations 0002 and 0004).
 
-Tracks are searched in `catalog_track_search` (track id, UPPER(name)), a narrow table that triggers keep
-in step with catalog_track (migration 0004); its trigram index is dropped and rebuilt with the others.
+Tracks are searched in `catalog_track_search` (track id, UPPER(name) with spaces stored as "q"), a narrow
+table that triggers keep in step with catalog_track (migrations 0004, 0006); its trigram index is dropped and
+rebuilt with the others.
 
 Keeping a GIN trigram index up to date row by row roughly doubles the time of a large import, so
 `import_catalog --defer-search-indexes` drops them first and rebuilds them once at the end (searches
