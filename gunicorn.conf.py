@@ -15,6 +15,11 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30
 keepalive = 5
 # Replace each worker now and then (with jitter, so not all at once): a leak costs a restart, not an outage.
-max_requests = 5000
-max_requests_jitter = 500
+# Measured (bench/RESULTS.md, mixed workload): a worker's boot costs 1.3-2 s of CPU, and at 5,000 requests the
+# three workers restarted every ~15 s under load; 50,000 keeps that cost near nothing.
+max_requests = 50_000
+max_requests_jitter = 5_000
+# The app is imported once in the master and workers are forked from it, so a replacement worker starts in
+# milliseconds instead of re-importing Django and numpy. New code needs a restart of the master, not a HUP.
+preload_app = True
 accesslog = "-"

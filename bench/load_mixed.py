@@ -186,9 +186,9 @@ def measure_open_loop(api: str, users: list[dict], artists: list[dict], rate: in
 
 def measure_cpu(stack: Stack, args: argparse.Namespace, endpoint: int | None = None) -> dict:
     """Requests answered and CPU seconds by part during one closed-loop wrk run (the mix, or one endpoint)."""
-    parts, leaders = stack.cpu_parts()
+    parts = stack.cpu_parts()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    with CpuMeter(parts, leaders=leaders) as meter:
+    with CpuMeter(parts) as meter:
         run = measure_capacity(stack.api, stack.users, stack.artists, args.connections, args.cpu_seconds, endpoint)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     seconds = meter.seconds_by_part()

@@ -206,7 +206,7 @@ class Stack:
         self.artists = catalog_sample(self.tree, self.env)
         check_every_endpoint(self.api, self.users, self.artists)
 
-    def cpu_parts(self) -> tuple[dict[str, Callable[[], list[int]]], set[int]]:
+    def cpu_parts(self) -> dict[str, Callable[[], list[int]]]:
         api, engine, redis = self.api_process.pid, self.engine.pid, self.redis.pid
         parts = {
             "api (gunicorn)": lambda: group_members(api),
@@ -214,7 +214,7 @@ class Stack:
             "postgres": postgres_backends(self.env["POSTGRES_NAME"]),
             "redis": lambda: [redis],
         }
-        return parts, {api, engine}
+        return parts
 
     def stop(self) -> None:
         for process in self.processes:

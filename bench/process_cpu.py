@@ -1,8 +1,10 @@
 """CPU seconds used by a set of processes over a time window, read from /proc (Linux only).
 
 A sampler polls the processes every `interval` seconds and remembers each one's last CPU reading, so a process
-that exits inside the window loses at most one interval of CPU. Process groups are followed whole (a gunicorn
-master and its workers), and a group leader's `cutime`/`cstime` count the workers it has already reaped.
+that exits inside the window loses at most one interval of CPU, and one born inside it counts from zero (a
+gunicorn worker that replaces another pays its start-up here). Process groups are followed whole (a gunicorn
+master and its workers). A parent's `cutime` is not read: it holds the whole lives of the children it reaped,
+whose share of the window the sampler has already counted.
 """
 
 from __future__ import annotations
@@ -23,14 +25,11 @@ def _stat(pid: int) -> list[str] | None:
     return raw[raw.rindex(")") + 2 :].split()  # fields from 3 (state) on; the name may hold spaces
 
 
-def cpu_seconds(pid: int, *, with_children: bool = False) -> float | None:
+def cpu_seconds(pid: int) -> float | None:
     fields = _stat(pid)
     if fields is None:
         return None
-    ticks = int(fields[11]) + int(fields[12])  # utime, stime
-    if with_children:
-        ticks += int(fields[13]) + int(fields[14])  # cutime, cstime: reaped children
-    return ticks / TICKS
+    return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
 
 
 def group_members(pgid: int) -> list[int]:
@@ -46,9 +45,8 @@ def group_members(pgid: int) -> list[int]:
 class CpuMeter:
     """CPU seconds per named part (e.g. "api": a process group, "postgres": backends found by a callback)."""
 
-    def __init__(self, parts: dict[str, Callable[[], list[int]]], *, leaders: set[int] = frozenset(),
-                 interval: float = 0.25):  # fmt: skip
-        self._parts, self._leaders, self._interval = parts, leaders, interval
+    def __init__(self, parts: dict[str, Callable[[], list[int]]], *, interval: float = 0.25) -> None:
+        self._parts, self._interval = parts, interval
         self._first: dict[int, float] = {}
         self._last: dict[int, float] = {}
         self._part_of: dict[int, str] = {}
@@ -58,7 +56,7 @@ class CpuMeter:
     def _sample(self, *, first: bool) -> None:
         for part, pids in self._parts.items():
             for pid in pids():
-                seconds = cpu_seconds(pid, with_children=pid in self._leaders)
+                seconds = cpu_seconds(pid)
                 if seconds is None:
                     continue
                 self._part_of[pid] = part
