@@ -43,7 +43,7 @@ from catalog.models import Artist, Track  # noqa: E402
 from juke_auth.models import JukeUser, MusicProfile  # noqa: E402
 from juke_auth.services.tokens import auth_token_issue  # noqa: E402
 from recommender.selectors import model_artifact_get_active  # noqa: E402
-from tests.plugins.engine_server import free_port, start_engine, stop_engine  # noqa: E402
+from tests.plugins.engine_server import database_env, free_port, start_engine, stop_engine  # noqa: E402
 
 URL = "/api/v1/recommendations/"
 
@@ -128,16 +128,8 @@ def main() -> None:
         "for me (GET /me/)": None,
     }
     workdir = Path(tempfile.mkdtemp(prefix="reco-api-bench-"))
-    database = settings.DATABASES["default"]
     engine, engine_url = start_engine(
-        {
-            "DATABASE_URL": None,
-            "POSTGRES_NAME": database["NAME"],
-            "POSTGRES_HOST": database["HOST"] or "127.0.0.1",
-            "POSTGRES_USER": database["USER"] or "postgres",
-            "POSTGRES_PASSWORD": database["PASSWORD"] or "",
-            "POSTGRES_PORT": str(database["PORT"] or 5432),
-        },
+        database_env(),
         workdir / "engine.log",
     )
     api = None

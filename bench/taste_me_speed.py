@@ -55,7 +55,7 @@ from juke_auth.services.tokens import auth_token_issue  # noqa: E402
 from listening.models import Listen, ListenSource  # noqa: E402
 from listening.services.ingest import ListenInput, listens_ingest  # noqa: E402
 from recommender.selectors import model_artifact_get_active  # noqa: E402
-from tests.plugins.engine_server import start_engine, stop_engine  # noqa: E402
+from tests.plugins.engine_server import database_env, start_engine, stop_engine  # noqa: E402
 
 CSV_PATH = SHARED / "spotify_songs.csv"
 LISTENERS = 2000
@@ -199,18 +199,6 @@ def _engine_alone(engine_url: str, requests: int) -> str:
     return f"n {len(timings)}, p50 {statistics.median(timings):.1f} ms, p99 {percentile(timings, 0.99):.1f} ms"
 
 
-def _engine_environment() -> dict[str, str | None]:
-    database = settings.DATABASES["default"]
-    return {
-        "DATABASE_URL": None,
-        "POSTGRES_NAME": database["NAME"],
-        "POSTGRES_HOST": database["HOST"] or "127.0.0.1",
-        "POSTGRES_USER": database["USER"] or "postgres",
-        "POSTGRES_PASSWORD": database["PASSWORD"] or "",
-        "POSTGRES_PORT": str(database["PORT"] or 5432),
-    }
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--prepare", action="store_true")
@@ -228,7 +216,7 @@ def main() -> None:
     heavy_token, fresh_token = tokens()
     listens = Listen.objects.filter(user__username="bench-heavy").count()
     workdir = Path(tempfile.mkdtemp(prefix="taste-me-bench-"))
-    engine, engine_url = start_engine(_engine_environment(), workdir / "engine.log")
+    engine, engine_url = start_engine(database_env(), workdir / "engine.log")
     cases = {
         f"taste, {listens} listens, mode=discover, after a new listen (taste rebuilt)": (heavy_token, {"new": True}),
         f"taste, {listens} listens, mode=discover": (heavy_token, {}),

@@ -19,7 +19,7 @@ from recommender.engine_client import COOLDOWN_SECONDS
 from recommender.services.training import model_retrain
 from tests.conftest import require_service
 from tests.integration.fault_helpers import gunicorn, http_get
-from tests.plugins.engine_server import start_engine, stop_engine
+from tests.plugins.engine_server import database_env, start_engine, stop_engine
 from tests.recommender_catalog import demo_catalog_create
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -31,13 +31,7 @@ def _database_env() -> dict[str, str]:
     database = django_settings.DATABASES["default"]
     if "postgresql" not in database["ENGINE"]:
         require_service("PostgreSQL", "gunicorn and the engine must share the test database")
-    return {
-        "POSTGRES_NAME": database["NAME"],
-        "POSTGRES_USER": database.get("USER") or "",
-        "POSTGRES_PASSWORD": database.get("PASSWORD") or "",
-        "POSTGRES_HOST": database.get("HOST") or "127.0.0.1",
-        "POSTGRES_PORT": str(database.get("PORT") or 5432),
-    }
+    return {name: value for name, value in database_env().items() if value is not None}
 
 
 @pytest.fixture

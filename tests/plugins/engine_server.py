@@ -35,6 +35,21 @@ STARTUP_TIMEOUT_SECONDS = 30.0
 TEST_REFRESH_SECONDS = "0.5"
 
 
+def database_env() -> dict[str, str | None]:
+    """The environment that points another process (the engine, gunicorn) at Django's current database."""
+    from django.conf import settings  # noqa: PLC0415 - plugins load before pytest-django configures Django
+
+    database = settings.DATABASES["default"]
+    return {
+        "DATABASE_URL": None,  # POSTGRES_* below win: they name the database this process uses (the test one)
+        "POSTGRES_NAME": database["NAME"],
+        "POSTGRES_USER": database.get("USER") or "",
+        "POSTGRES_PASSWORD": database.get("PASSWORD") or "",
+        "POSTGRES_HOST": database.get("HOST") or "127.0.0.1",
+        "POSTGRES_PORT": str(database.get("PORT") or 5432),
+    }
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that is free right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -127,12 +142,7 @@ def engine_server_process(django_db_setup, tmp_path_factory):
             "Django's SQLite test database is in memory and another process cannot read it.",
         )
     overrides = {
-        "DATABASE_URL": None,  # POSTGRES_* below win: they name the *test* database
-        "POSTGRES_NAME": database["NAME"],
-        "POSTGRES_USER": database.get("USER") or "",
-        "POSTGRES_PASSWORD": database.get("PASSWORD") or "",
-        "POSTGRES_HOST": database.get("HOST") or "127.0.0.1",
-        "POSTGRES_PORT": str(database.get("PORT") or 5432),
+        **database_env(),
         "RECOMMENDER_DB_POOL_MIN": "1",
         "RECOMMENDER_DB_POOL_MAX": "4",
     }
