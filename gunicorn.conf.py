@@ -13,7 +13,11 @@ workers = int(os.environ.get("GUNICORN_WORKERS", "3"))
 threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30
-keepalive = 5
+# No keep-alive: a gthread worker serves every connection it accepted, so a few busy keep-alive clients can all
+# land on one worker, which the GIL holds to one core. Measured (bench/RESULTS.md): with 5 s keep-alive, 16 wrk
+# connections sat on a single worker in 3 of 6 runs, at half the throughput. A proxy in front keeps the clients'
+# connections alive; each request to gunicorn then goes to whichever worker is free to accept it.
+keepalive = 0
 # Replace each worker now and then (with jitter, so not all at once): a leak costs a restart, not an outage.
 # Measured (bench/RESULTS.md, mixed workload): a worker's boot costs 1.3-2 s of CPU, and at 5,000 requests the
 # three workers restarted every ~15 s under load; 50,000 keeps that cost near nothing.

@@ -4,7 +4,7 @@ In stub mode the session answers Spotify's hosts in-process from spotify_stub, s
 spotipy and social-auth code runs end to end without the internet.
 """
 
-from typing import Self
+import threading
 
 import requests
 import spotipy
@@ -26,25 +26,29 @@ def spotify_http_session() -> requests.Session:
     return session
 
 
+_this_thread = threading.local()
+
+
+def spotify_thread_session() -> requests.Session:
+    """This thread's Spotify session, kept from call to call so its connections to Spotify stay open (no TCP and
+    TLS handshake per player read). One per thread because a requests session is not thread-safe; one per
+    stub mode because tests switch it."""
+    sessions: dict[bool, requests.Session] = _this_thread.__dict__.setdefault("sessions", {})
+    stub = bool(settings.SPOTIFY_USE_STUB_DATA)
+    if stub not in sessions:
+        sessions[stub] = spotify_http_session()
+    return sessions[stub]
+
+
 class SpotifyUserSession:
-    """A spotipy client for one user's access token on the Spotify session: no spotipy retries (our callers
-    decide), our timeout. Player and library clients build on it; use it as a context manager."""
+    """A spotipy client for one user's access token on this thread's Spotify session: no spotipy retries (our
+    callers decide), our timeout. Player and library clients build on it."""
 
     def __init__(self, *, access_token: str):
-        self._session = spotify_http_session()
         self._spotify = spotipy.Spotify(
             auth=access_token,
-            requests_session=self._session,
+            requests_session=spotify_thread_session(),
             retries=0,
             status_retries=0,
             requests_timeout=settings.SPOTIFY_REQUEST_TIMEOUT_SECONDS,
         )
-
-    def close(self) -> None:
-        self._session.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()

@@ -1,6 +1,6 @@
 """Spotify adapter for a user's listening library: recently played, top artists and tracks, saved tracks.
 
-One user's access token per client; spotipy over `spotify_http_session()` (the stub in stub mode), no
+One user's access token per client; spotipy over `spotify_thread_session()` (the stub in stub mode), no
 retries here (the periodic task comes back later) and `SPOTIFY_REQUEST_TIMEOUT_SECONDS` per call.
 A 403 is a missing scope (`SpotifyScopeMissing`): the user granted Juke less than these endpoints need.
 Docs: https://developer.spotify.com/documentation/web-api/reference/get-recently-played

@@ -1,6 +1,6 @@
 """Spotify player adapter: the user's devices and playback, through spotipy.
 
-Every call goes through `spotify_http_session()` (answered in-process by spotify_stub in stub
+Every call goes through `spotify_thread_session()` (answered in-process by spotify_stub in stub
 mode), without retries and with `SPOTIFY_REQUEST_TIMEOUT_SECONDS`. Failures become the shared
 `integrations.spotify.errors` exceptions; Spotify's refusals of a player command (no active device,
 premium required, restriction violated) become `SpotifyPlayerCommandRefused`, carrying Spotify's

@@ -122,12 +122,12 @@ def _record_failure(state: SpotifyHistorySync, exc: SpotifyError) -> SpotifySync
 
 def _sync(account: UserSocialAuth, state: SpotifyHistorySync, access_token: str) -> SpotifySyncOutcome:
     likes = 0
-    with SpotifyLibraryClient(access_token=access_token) as client:
-        if state.initial_import_at is None:
-            likes = _initial_import(account, client)
-            state.initial_import_at = timezone.now()
-            state.save(update_fields=["initial_import_at"])
-        listens = _recently_played_import(account, client, state)
+    client = SpotifyLibraryClient(access_token=access_token)
+    if state.initial_import_at is None:
+        likes = _initial_import(account, client)
+        state.initial_import_at = timezone.now()
+        state.save(update_fields=["initial_import_at"])
+    listens = _recently_played_import(account, client, state)
     return SpotifySyncOutcome(user_id=account.user_id, listens_created=listens, likes_created=likes)
 
 

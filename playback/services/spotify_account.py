@@ -164,10 +164,9 @@ def spotify_player_run(*, account: UserSocialAuth, action: Callable[[SpotifyPlay
 
 
 def _run_with_token(action: Callable[[SpotifyPlayerClient], T], access_token: str) -> T:
-    with SpotifyPlayerClient(access_token=access_token) as client:
-        try:
-            return action(client)
-        except SpotifyAuthError:
-            raise
-        except SpotifyError as exc:
-            raise playback_error_for(exc) from exc
+    try:
+        return action(SpotifyPlayerClient(access_token=access_token))
+    except SpotifyAuthError:
+        raise
+    except SpotifyError as exc:
+        raise playback_error_for(exc) from exc

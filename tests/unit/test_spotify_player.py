@@ -26,8 +26,7 @@ def spotify():
 
 @pytest.fixture
 def client():
-    with SpotifyPlayerClient(access_token="tok") as player:
-        yield player
+    return SpotifyPlayerClient(access_token="tok")
 
 
 def test_an_episode_uses_its_show_for_album_and_artwork(spotify, client):
