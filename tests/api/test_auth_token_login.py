@@ -1,6 +1,9 @@
 """Token sign-in, sign-out and how requests authenticate (contract §1, §2.5, §2.6, §9.13)."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 from knox.models import AuthToken
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.test import APIClient, APIRequestFactory
@@ -294,3 +297,42 @@ def test_logout_everywhere_ends_the_session_too(api_client):
 
 def test_logout_everywhere_without_credentials_is_401(api_client):
     assert api_client.post(LOGOUT_EVERYWHERE).status_code == 401
+
+
+def test_a_used_token_is_renewed_once_per_refresh_interval(db):
+    user = UserFactory()
+    client, _key = token_client(user)
+    soon = timezone.now() + timedelta(hours=1)
+    AuthToken.objects.filter(user=user).update(expiry=soon)
+
+    assert client.get(ME).status_code == 200
+    renewed = AuthToken.objects.get(user=user).expiry
+    assert renewed > soon + timedelta(days=1)
+
+    assert client.get(ME).status_code == 200
+    assert AuthToken.objects.get(user=user).expiry == renewed  # within the interval: no second write
+
+
+def test_the_authenticated_user_and_token_are_plain_rows(db):
+    user = UserFactory()
+    _client, key = token_client(user)
+    request = APIRequestFactory().get(ME, HTTP_AUTHORIZATION=f"Token {key}")
+
+    authenticated_user, token = JukeTokenAuthentication().authenticate(request)
+
+    assert token == AuthToken.objects.get(user=user)
+    assert token.created == AuthToken.objects.get(user=user).created
+    assert not [name for name in vars(authenticated_user) if name.startswith("auth_token")]
+    assert authenticated_user.date_joined == user.date_joined
+
+
+def test_the_token_of_a_deactivated_user_is_refused(db):
+    user = UserFactory()
+    client, _key = token_client(user)
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+
+    response = client.get(ME)
+
+    assert response.status_code == 401
+    assert response.json() == {"detail": "User inactive or deleted."}
