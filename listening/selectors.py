@@ -238,6 +238,9 @@ def _top_genres(listens: QuerySet[Listen]) -> list[dict]:
     return [{"genre": genre, "count": int(count)} for genre, count in _raw(sql, params)]
 
 
-def like_list(*, user: JukeUser) -> QuerySet[Like]:
-    """The user's likes, newest first, with the liked item loaded."""
-    return Like.objects.filter(user=user).select_related("track", "album", "artist").order_by("-created_at", "-id")
+def like_list(*, user: JukeUser, kind: str | None = None) -> QuerySet[Like]:
+    """The user's likes, newest first, with the liked item loaded; only tracks, albums or artists with `kind`."""
+    likes = Like.objects.filter(user=user)
+    if kind:
+        likes = likes.filter(**{f"{kind}__isnull": False})
+    return likes.select_related("track", "album", "artist").order_by("-created_at", "-id")

@@ -55,6 +55,12 @@ class ListensDeletedOutputSerializer(serializers.Serializer):
     deleted = serializers.IntegerField()
 
 
+class LikeListInputSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(
+        choices=["track", "album", "artist"], required=False, help_text="Only likes of this type (blank: all)."
+    )
+
+
 class StatsInputSerializer(serializers.Serializer):
     range = serializers.ChoiceField(choices=list(STATS_RANGES), default="month")
 

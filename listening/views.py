@@ -146,11 +146,17 @@ class LikeListView(APIView):
     pagination_class = JukePagination  # read by the schema generator, which then documents the page envelope
 
     @extend_schema(
-        tags=["likes"], summary="Your likes, newest first", responses={200: io.LikeOutputSerializer(many=True)}
+        tags=["likes"],
+        summary="Your likes, newest first",
+        parameters=[io.LikeListInputSerializer],
+        responses={200: io.LikeOutputSerializer(many=True), 400: _ERROR},
     )
     def get(self, request):
+        params = io.LikeListInputSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        likes = like_list(user=request.user, kind=params.validated_data.get("type"))
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(like_list(user=request.user), request, view=self)
+        page = paginator.paginate_queryset(likes, request, view=self)
         return paginator.get_paginated_response(io.LikeOutputSerializer(page, many=True).data)
 
 

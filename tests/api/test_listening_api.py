@@ -290,6 +290,25 @@ def test_liking_is_idempotent_and_unliking_removes_it(signed_in, kind):
     assert not Like.objects.filter(user=user).exists()
 
 
+def test_likes_can_be_listed_by_type(signed_in):
+    _, client = signed_in
+    track, album, artist = TrackFactory(), AlbumFactory(), ArtistFactory()
+    for kind, item in (("tracks", track), ("albums", album), ("artists", artist)):
+        assert client.put(f"/api/v1/likes/{kind}/{item.spotify_id}/").status_code == 201
+
+    assert client.get("/api/v1/likes/").json()["count"] == 3
+    for kind, item in (("track", track), ("album", album), ("artist", artist)):
+        listed = client.get(f"/api/v1/likes/?type={kind}").json()
+        assert [(like["type"], like["spotify_id"]) for like in listed["results"]] == [(kind, item.spotify_id)]
+
+
+def test_likes_refuse_an_unknown_type(signed_in):
+    _, client = signed_in
+    response = client.get("/api/v1/likes/?type=playlist")
+    assert response.status_code == 400
+    assert "type" in response.json()
+
+
 def test_liking_an_unknown_item_is_a_404_with_a_message(signed_in):
     _, client = signed_in
     response = client.put("/api/v1/likes/tracks/0000000000000000000000/")
