@@ -9,7 +9,8 @@ NOTHING_RESOLVED_MESSAGE = (
     "None of the seeds matched the catalog or a known genre, so there is nothing to recommend from."
 )
 EMPTY_PROFILE_MESSAGE = (
-    "Your music profile has no favourite artists, albums, tracks or genres yet. Add some to get recommendations."
+    "Nothing to learn your taste from yet: play or like some music (or scrobble it to Juke), or add favourite "
+    "artists, albums, tracks or genres to your music profile."
 )
 
 
@@ -35,7 +36,7 @@ class NothingToRecommendFrom(DomainError):
 
 
 class EmptyProfile(DomainError):
-    """/recommendations/me/ for someone with no listens, likes or favourites."""
+    """/recommendations/me/ for someone with no listens or likes the model knows, and no favourites."""
 
     default_detail = EMPTY_PROFILE_MESSAGE
     default_code = "empty_profile"

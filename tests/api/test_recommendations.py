@@ -114,8 +114,8 @@ def test_me_without_favourites_is_400_with_a_clear_message(client, listener, fav
     response = client.get(ME_URL)
     assert response.status_code == 400
     assert response.json() == {
-        "detail": "Your music profile has no favourite artists, albums, tracks or genres yet. "
-        "Add some to get recommendations.",
+        "detail": "Nothing to learn your taste from yet: play or like some music (or scrobble it to Juke), "
+        "or add favourite artists, albums, tracks or genres to your music profile.",
         "code": "empty_profile",  # a domain error: core adds its code (issue 9)
     }
 
