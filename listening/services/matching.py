@@ -18,6 +18,7 @@ from django.db.models.functions import Lower
 
 from catalog.models import Track
 from listening.models import Listen
+from listening.services.changes import listens_changed
 
 MATCH_BATCH_SIZE = 1000
 
@@ -131,7 +132,9 @@ def _matches_store(*, groups: Sequence[tuple[str, str, str, str, str]], matches:
     unmatched = Listen.objects.filter(track__isnull=True)
     by_names: dict[str, int] = {}
     updated = 0
+    matched = [group[0] for group, track_id in zip(groups, matches, strict=True) if track_id is not None]
     with transaction.atomic():
+        listeners = set(unmatched.filter(fingerprint__in=matched).values_list("user_id", flat=True).distinct())
         for (fingerprint, spotify_id, isrc, artist, track), track_id in zip(groups, matches, strict=True):
             if track_id is None:
                 continue
@@ -149,4 +152,6 @@ def _matches_store(*, groups: Sequence[tuple[str, str, str, str, str]], matches:
             updated += unmatched.filter(spotify_id="", isrc="", fingerprint__in=list(by_names)).update(
                 track_id=track_of
             )
+    for user_id in listeners:  # their listens now count for their taste: what was built without them is stale
+        listens_changed(user_id=user_id)
     return updated

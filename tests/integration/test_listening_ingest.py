@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from listening.errors import ListenInvalid
-from listening.models import Listen, ListenSource
+from listening.models import Listen, ListenHistoryVersion, ListenSource
 from listening.services.ingest import ListenInput, listen_fingerprint, listens_ingest, spotify_track_id_parse
 from listening.services.matching import listens_match_unmatched
 from tests.factories_auth import UserFactory
@@ -94,8 +94,10 @@ def test_unmatched_listens_are_kept_and_matched_once_the_catalog_learns_the_trac
     )
     assert Listen.objects.filter(user=user, track__isnull=True).count() == 3
 
+    version_before = ListenHistoryVersion.objects.get(user=user).version
     track = TrackFactory(name="New Song", artists=[ArtistFactory(name="Later Band")])
     assert listens_match_unmatched() == 3
+    assert ListenHistoryVersion.objects.get(user=user).version > version_before  # their taste is built anew
 
     assert set(Listen.objects.filter(user=user).values_list("track_id", flat=True)) == {track.pk}
     assert listens_match_unmatched() == 0
