@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from listening.models import LikeSource
 from listening.selectors import STATS_RANGES
 
 
@@ -108,6 +109,11 @@ class LikeOutputSerializer(serializers.Serializer):
     spotify_id = serializers.SerializerMethodField()
     name = serializers.SerializerMethodField()
     liked_at = serializers.DateTimeField(source="created_at")
+    source = serializers.ChoiceField(
+        choices=LikeSource.choices,
+        read_only=True,
+        help_text="juke: liked in Juke; spotify_saved / spotify_top: imported from Spotify when the account was linked.",
+    )
 
     def _item(self, like):
         return like.track or like.album or like.artist

@@ -285,6 +285,7 @@ def test_liking_is_idempotent_and_unliking_removes_it(signed_in, kind):
     assert listed["count"] == 1
     assert listed["results"][0]["spotify_id"] == item.spotify_id
     assert listed["results"][0]["type"] == kind[:-1]
+    assert listed["results"][0]["source"] == "juke"
 
     assert client.delete(url).status_code == 204
     assert not Like.objects.filter(user=user).exists()
