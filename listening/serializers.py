@@ -109,7 +109,7 @@ class LikeOutputSerializer(serializers.Serializer):
     spotify_id = serializers.SerializerMethodField()
     name = serializers.SerializerMethodField()
     liked_at = serializers.DateTimeField(source="created_at")
-    source = serializers.ChoiceField(
+    source = serializers.ChoiceField(  # type: ignore[assignment] # the stubs' clash with Field.source, as above
         choices=LikeSource.choices,
         read_only=True,
         help_text="juke: liked in Juke; spotify_saved / spotify_top: imported from Spotify when the account was linked.",
