@@ -1,9 +1,12 @@
 """Input and output shapes of the listening API (/api/v1/listens/, /api/v1/likes/)."""
 
+from typing import get_args
+
 from rest_framework import serializers
 
 from listening.models import LikeSource
 from listening.selectors import STATS_RANGES
+from listening.services.likes import LikeKind
 
 
 class ListenTrackOutputSerializer(serializers.Serializer):
@@ -58,7 +61,7 @@ class ListensDeletedOutputSerializer(serializers.Serializer):
 
 class LikeListInputSerializer(serializers.Serializer):
     type = serializers.ChoiceField(
-        choices=["track", "album", "artist"], required=False, help_text="Only likes of this type (blank: all)."
+        choices=get_args(LikeKind), required=False, allow_blank=True, help_text="Only likes of this type (blank: all)."
     )
 
 

@@ -133,6 +133,8 @@ def _matches_store(*, groups: Sequence[tuple[str, str, str, str, str]], matches:
     by_names: dict[str, int] = {}
     updated = 0
     matched = [group[0] for group, track_id in zip(groups, matches, strict=True) if track_id is not None]
+    if not matched:  # most batches of a periodic run: listens the catalog still does not know
+        return 0
     with transaction.atomic():
         listeners = set(unmatched.filter(fingerprint__in=matched).values_list("user_id", flat=True).distinct())
         for (fingerprint, spotify_id, isrc, artist, track), track_id in zip(groups, matches, strict=True):

@@ -298,6 +298,7 @@ def test_likes_can_be_listed_by_type(signed_in):
         assert client.put(f"/api/v1/likes/{kind}/{item.spotify_id}/").status_code == 201
 
     assert client.get("/api/v1/likes/").json()["count"] == 3
+    assert client.get("/api/v1/likes/?type=").json()["count"] == 3
     for kind, item in (("track", track), ("album", album), ("artist", artist)):
         listed = client.get(f"/api/v1/likes/?type={kind}").json()
         assert [(like["type"], like["spotify_id"]) for like in listed["results"]] == [(kind, item.spotify_id)]
