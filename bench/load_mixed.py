@@ -13,8 +13,11 @@ on both. It measures:
    stack (gunicorn master and workers, the engine, this database's PostgreSQL backends, the stack's own private
    Redis); requests per CPU second is capacity per core, and unlike req/s it hardly moves with other work on
    the machine;
-3. open loop at 50% and 80% of that capacity: locust with one request per user per second
-   (`constant_throughput(1)`, users = the target rate), p50/p95/p99 per endpoint, errors counted.
+3. open loop at 50% and 80% of that capacity: locust users each sending on a Poisson schedule (exponential gaps,
+   USER_RATE requests/s each, from a random phase), so arrivals do not depend on answers; p50/p95/p99 per
+   endpoint, errors counted, and the share of requests that went late because their user was still waiting.
+   (A fixed one request per user per second, locust's `constant_throughput`, fires every user in the same
+   instant: the queue of that burst, not the server, set p50 at tens of milliseconds; bench/RESULTS.md.)
 
 The mix, one fifth each: track search, artist detail, recommendations by artist, the caller's music
 profile, playback state. The load generators run on the same two cores as the server: both stacks pay
@@ -48,22 +51,36 @@ from bench.process_cpu import CpuMeter  # noqa: E402
 LOCUST = os.environ.get("LOCUST", "/tmp/juke-load/bin/locust")
 
 LOCUSTFILE = """
-import itertools, json, os, random
-from locust import FastHttpUser, constant_throughput, task
+import itertools, json, os, random, time
+from locust import FastHttpUser, events, task
 
 USERS = json.loads(os.environ["JUKE_LOAD_USERS"])
 WORDS = json.loads(os.environ["JUKE_LOAD_WORDS"])
 ARTISTS = json.loads(os.environ["JUKE_LOAD_ARTISTS"])
+RATE = float(os.environ["JUKE_LOAD_USER_RATE"])
 _next = itertools.count()
+schedule = {"requests": 0, "late": 0}
 
 
 class Listener(FastHttpUser):
-    wait_time = constant_throughput(1)
+    # Each user sends on its own Poisson schedule (exponential gaps), from a random phase, so the total is a
+    # Poisson stream at users x RATE. A request whose turn comes while the previous one is still out goes late:
+    # counted, since then the load is no longer open.
+
+    def wait_time(self):
+        self.next_at += self.rng.expovariate(RATE)
+        delay = self.next_at - time.monotonic()
+        schedule["requests"] += 1
+        schedule["late"] += delay < -0.01
+        return max(0.0, delay)
 
     def on_start(self):
-        me = USERS[next(_next) % len(USERS)]
+        number = next(_next)
+        me = USERS[number % len(USERS)]
         self.auth = {"Authorization": "Token " + me["token"], "Accept": "application/json"}
-        self.rng = random.Random(me["token"])
+        self.rng = random.Random(number)
+        self.next_at = time.monotonic() + self.rng.expovariate(RATE)
+        time.sleep(self.next_at - time.monotonic())
 
     @task
     def track_search(self):
@@ -90,6 +107,12 @@ class Listener(FastHttpUser):
                              catch_response=True) as response:
             if response.status_code in (200, 204):
                 response.success()
+
+
+@events.quitting.add_listener
+def report_schedule(environment, **kwargs):
+    with open("schedule.json", "w") as handle:
+        json.dump(schedule, handle)
 """
 
 WRK_SCRIPT = """
@@ -129,6 +152,7 @@ def lua_list(values: list) -> str:
     return ", ".join(json.dumps(v, ensure_ascii=False) for v in values)
 
 
+USER_RATE = 0.25  # requests per second per locust user: gaps long against answers, so few requests go late
 ENDPOINTS = ["track search", "artist detail", "recommendations", "profile", "playback state"]
 
 
@@ -164,24 +188,33 @@ def measure_capacity(
     }
 
 
-def measure_open_loop(api: str, users: list[dict], artists: list[dict], rate: int, seconds: int) -> list[dict]:
+def measure_open_loop(api: str, users: list[dict], artists: list[dict], rate: int, seconds: int) -> dict:
+    """Poisson arrivals at `rate` per second: USER_RATE requests/s from each of rate / USER_RATE locust users."""
     workdir = Path(tempfile.mkdtemp(prefix="juke-locust-"))
     (workdir / "locustfile.py").write_text(LOCUSTFILE)
     env = {**os.environ, "JUKE_LOAD_USERS": json.dumps(users), "JUKE_LOAD_WORDS": json.dumps(SEARCH_WORDS),
-           "JUKE_LOAD_ARTISTS": json.dumps(artists)}  # fmt: skip
+           "JUKE_LOAD_ARTISTS": json.dumps(artists), "JUKE_LOAD_USER_RATE": str(USER_RATE)}  # fmt: skip
+    locust_users = max(1, round(rate / USER_RATE))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run(
-        [LOCUST, "-f", "locustfile.py", "--headless", "-u", str(rate), "-r", str(rate), "-t", f"{seconds}s",
+        [LOCUST, "-f", "locustfile.py", "--headless", "-u", str(locust_users), "-r", str(locust_users),
+         "-t", f"{seconds}s",
          "--host", api, "--csv", "out", "--only-summary", "--loglevel", "ERROR"],
         cwd=workdir, env=env, capture_output=True, text=True, check=False,
     )  # fmt: skip
     with (workdir / "out_stats.csv").open() as handle:
         rows = list(csv.DictReader(handle))
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    generator_cpu = (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) / seconds
+    schedule = json.loads((workdir / "schedule.json").read_text())
     shutil.rmtree(workdir, ignore_errors=True)
-    return [
+    endpoints = [
         {"endpoint": r["Name"], "n": int(r["Request Count"]), "errors": int(r["Failure Count"]),
          "rps": float(r["Requests/s"]), "p50": float(r["50%"]), "p95": float(r["95%"]), "p99": float(r["99%"])}
         for r in rows
     ]  # fmt: skip
+    late_share = schedule["late"] / max(1, schedule["requests"])
+    return {"rate": rate, "late_share": late_share, "generator_cores": generator_cpu, "endpoints": endpoints}
 
 
 def measure_cpu(stack: Stack, args: argparse.Namespace, endpoint: int | None = None) -> dict:
@@ -279,10 +312,13 @@ def print_open_loop(results: list[dict]) -> None:
         print(
             "| load | endpoint | requests | errors | req/s | p50 ms | p95 ms | p99 ms |\n|---|---|---|---|---|---|---|---|"
         )
-        for share, rows in r["open_loop"].items():
-            for row in rows:
+        for share, run in r["open_loop"].items():
+            for row in run["endpoints"]:
                 print(f"| {int(share * 100)}% | {row['endpoint']} | {row['n']} | {row['errors']} | {row['rps']:.0f} | "
                       f"{row['p50']:.0f} | {row['p95']:.0f} | {row['p99']:.0f} |")  # fmt: skip
+        for share, run in r["open_loop"].items():
+            print(f"{int(share * 100)}%: target {run['rate']} req/s; requests sent late (their user still waiting on "
+                  f"the previous answer): {100 * run['late_share']:.1f}%; locust's CPU: {run['generator_cores']:.2f} cores")  # fmt: skip
 
 
 def main() -> None:
