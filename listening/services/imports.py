@@ -84,7 +84,7 @@ def _listenbrainz_lines(handle: TextIO) -> Iterator[tuple[int, ListenInput | str
                 continue
         try:
             yield number, listen_input_from(_listenbrainz_listen(raw))
-        except (KeyError, TypeError, ValueError, ListenBrainzInvalid) as exc:
+        except (KeyError, TypeError, ValueError, OverflowError, ListenBrainzInvalid) as exc:
             yield number, f"{label} {number}: not a ListenBrainz listen ({exc})"
 
 
@@ -107,11 +107,28 @@ def _lastfm_time(row: dict[str, str]) -> datetime:
     raise ValueError(f"unreadable date {text!r}")
 
 
+def _csv_records(handle: TextIO) -> Iterator[tuple[int, list[str] | str]]:
+    """(line number, fields), or (line number, error) for a record the csv module cannot read (an oversized
+    field, say); reading goes on after it."""
+    reader = csv.reader(handle)
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield reader.line_num, f"line {reader.line_num}: unreadable CSV ({exc})"
+            continue
+        yield reader.line_num, row
+
+
 def _lastfm_lines(handle: TextIO) -> Iterator[tuple[int, ListenInput | str]]:
     """With a header (uts or utc_time, artist, album, track ...) or without one: artist, album, track, date."""
-    reader = csv.reader(handle)
     header: list[str] | None = None
-    for number, row in enumerate(reader, start=1):
+    for number, row in _csv_records(handle):
+        if isinstance(row, str):
+            yield number, row
+            continue
         if not row or not any(cell.strip() for cell in row):
             continue
         if number == 1 and {"artist", "track"} <= {cell.strip().lower() for cell in row}:

@@ -86,8 +86,19 @@ def spotify_track_id_parse(value: str | None) -> str:
     return match.group(1) if match else ""
 
 
+def unicode_null_found(value: object) -> str | None:
+    """The first string in a JSON-like value (keys included) that holds U+0000, which PostgreSQL cannot store in
+    text or jsonb; None when there is none."""
+    if isinstance(value, str):
+        return value if "\x00" in value else None
+    items = [*value.keys(), *value.values()] if isinstance(value, dict) else value if isinstance(value, list) else []
+    return next((found for item in items if (found := unicode_null_found(item)) is not None), None)
+
+
 def listen_clean(listen: ListenInput) -> ListenInput:
     """The listen with trimmed names, parsed ids and whole-second time; ListenInvalid when it cannot be stored."""
+    if unicode_null_found([listen.artist_name, listen.track_name, listen.release_name, listen.additional_info]):
+        raise ListenInvalid("A listen cannot contain the character U+0000 (NUL).", code="listen_unicode_null")
     artist_name = " ".join((listen.artist_name or "").split())[:NAME_MAX_LENGTH]
     track_name = " ".join((listen.track_name or "").split())[:NAME_MAX_LENGTH]
     if not artist_name or not track_name:

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from listening.errors import ListenInvalid
-from listening.services.ingest import ListenInput
+from listening.services.ingest import ListenInput, unicode_null_found
 
 MAX_LISTEN_SIZE = 10240  # bytes per listen, in aggregate over a request
 MAX_LISTENS_PER_REQUEST = 1000
@@ -123,15 +123,9 @@ def _check_listen(listen: Any, listen_type: str, *, now: float) -> None:
 
 def _check_no_unicode_null(value: Any) -> None:
     """PostgreSQL cannot store U+0000 in text or jsonb, so ListenBrainz refuses it anywhere in a listen."""
-    if isinstance(value, str) and "\x00" in value:
-        raise ListenBrainzInvalid(f"{value} contains a unicode null")
-    if isinstance(value, dict):
-        for key, item in value.items():
-            _check_no_unicode_null(key)
-            _check_no_unicode_null(item)
-    elif isinstance(value, list):
-        for item in value:
-            _check_no_unicode_null(item)
+    found = unicode_null_found(value)
+    if found is not None:
+        raise ListenBrainzInvalid(f"{found} contains a unicode null")
 
 
 def _check_listened_at(listen: dict, *, now: float) -> None:

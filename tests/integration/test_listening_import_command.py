@@ -125,3 +125,38 @@ def test_an_unknown_user_or_missing_file_is_a_clear_error(tmp_path):
     path.write_text("[]")
     with pytest.raises(CommandError, match="No Juke user named 'nobody'"):
         run(path, "--user", "nobody")
+
+
+def test_listens_the_database_cannot_store_are_named_and_the_rest_imported(tmp_path):
+    user = UserFactory()
+    path = tmp_path / "listens.jsonl"
+    lines = [
+        lb(10**20, "A", "Time out of range"),
+        lb(1700000000, "A\u0000B", "NUL in a name"),
+        lb(1700000100, "A", "NUL in extra data", additional_info={"tags": ["x\u0000"]}),
+        lb(1700000200, "A", "Fine"),
+    ]
+    path.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+
+    out, err = run(path, "--user", user.username)
+
+    assert "line 1: not a ListenBrainz listen" in err
+    assert "line 2: A listen cannot contain the character U+0000 (NUL)." in err
+    assert "line 3: A listen cannot contain the character U+0000 (NUL)." in err
+    assert "1 stored" in out
+    assert list(Listen.objects.filter(user=user).values_list("track_name", flat=True)) == ["Fine"]
+
+
+def test_a_lastfm_record_the_csv_reader_refuses_is_named_and_reading_goes_on(tmp_path):
+    user = UserFactory()
+    path = tmp_path / "scrobbles.csv"
+    too_long = "x" * 200_000  # over the csv module's field size limit
+    path.write_text(
+        f"Dool,LP,One,01 Jan 2024 10:00\nDool,LP,{too_long},01 Jan 2024 10:05\nDool,LP,Two,01 Jan 2024 10:10\n"
+    )
+
+    out, err = run(path, "--user", user.username)
+
+    assert "line 2: unreadable CSV (field larger than field limit" in err
+    assert "2 stored" in out
+    assert set(Listen.objects.filter(user=user).values_list("track_name", flat=True)) == {"One", "Two"}
