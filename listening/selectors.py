@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
@@ -103,9 +104,10 @@ def _stats_version_key(user_id: int) -> str:
     return f"listening:stats-version:{user_id}"
 
 
-def listen_stats_invalidate(*, user_id: int) -> None:
-    """Forget the user's cached stats (their listens changed)."""
-    cache.set(_stats_version_key(user_id), time.time_ns(), None)
+def listen_stats_invalidate(*, user_ids: Iterable[int]) -> None:
+    """Forget these users' cached stats (their listens changed)."""
+    now = time.time_ns()
+    cache.set_many({_stats_version_key(user_id): now for user_id in user_ids}, None)
 
 
 def listen_stats_cached(*, user: JukeUser, range_name: str) -> dict:

@@ -18,7 +18,7 @@ from django.db.models.functions import Lower
 
 from catalog.models import Track
 from listening.models import Listen
-from listening.services.changes import listens_changed
+from listening.services.changes import listens_changed_for
 
 MATCH_BATCH_SIZE = 1000
 
@@ -154,6 +154,5 @@ def _matches_store(*, groups: Sequence[tuple[str, str, str, str, str]], matches:
             updated += unmatched.filter(spotify_id="", isrc="", fingerprint__in=list(by_names)).update(
                 track_id=track_of
             )
-    for user_id in listeners:  # their listens now count for their taste: what was built without them is stale
-        listens_changed(user_id=user_id)
+    listens_changed_for(user_ids=listeners)  # their listens now count for their taste: what was built is stale
     return updated

@@ -3,6 +3,8 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from listening.errors import ListenInvalid
 from listening.models import Listen, ListenHistoryVersion, ListenSource
@@ -101,6 +103,22 @@ def test_unmatched_listens_are_kept_and_matched_once_the_catalog_learns_the_trac
 
     assert set(Listen.objects.filter(user=user).values_list("track_id", flat=True)) == {track.pk}
     assert listens_match_unmatched() == 0
+
+
+def test_matching_bumps_every_listener_once_in_one_statement():
+    users = [UserFactory() for _ in range(3)]
+    for user in users:
+        listens_ingest(user=user, listens=[listen(0, artist_name="Later Band", track_name="New Song")], source="import")
+    before = dict(ListenHistoryVersion.objects.values_list("user_id", "version"))
+    TrackFactory(name="New Song", artists=[ArtistFactory(name="Later Band")])
+    table = ListenHistoryVersion._meta.db_table
+
+    with CaptureQueriesContext(connection) as queries:
+        assert listens_match_unmatched() == 3
+
+    assert len([q for q in queries.captured_queries if table in q["sql"]]) == 1
+    after = dict(ListenHistoryVersion.objects.values_list("user_id", "version"))
+    assert after == {user.pk: before[user.pk] + 1 for user in users}
 
 
 def test_a_listen_without_names_stores_nothing_of_its_batch():
