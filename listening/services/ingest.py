@@ -97,10 +97,8 @@ def unicode_null_found(value: object) -> str | None:
 
 def listen_clean(listen: ListenInput) -> ListenInput:
     """The listen with trimmed names, parsed ids and whole-second time; ListenInvalid when it cannot be stored."""
-    if (
-        unicode_null_found([listen.artist_name, listen.track_name, listen.release_name, listen.additional_info])
-        is not None
-    ):
+    texts = [listen.artist_name, listen.track_name, listen.release_name, listen.additional_info]
+    if unicode_null_found(texts) is not None:
         raise ListenInvalid("A listen cannot contain the character U+0000 (NUL).", code="listen_unicode_null")
     artist_name = " ".join((listen.artist_name or "").split())[:NAME_MAX_LENGTH]
     track_name = " ".join((listen.track_name or "").split())[:NAME_MAX_LENGTH]
