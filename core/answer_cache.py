@@ -35,6 +35,9 @@ SCOPES = {
     "profiles": ("juke_auth_musicprofile", "juke_auth_jukeuser"),
 }
 _WRITE = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|TRUNCATE(?:\s+TABLE)?|MERGE\s+INTO)\s+"?(\w+)', re.I)
+# Every sign-in stamps the user's last_login (Django's update_last_login), which no cached answer shows: counted as
+# a write, each sign-in would empty every user's cached profile.
+_SIGN_IN_STAMP = re.compile(r'\s*UPDATE\s+"?juke_auth_jukeuser"?\s+SET\s+"?last_login"?\s*=\s*%s\s+WHERE\s', re.I)
 
 
 def enabled() -> bool:
@@ -101,7 +104,7 @@ def table_written(connection, table: str) -> None:
 def _note_write(execute, sql, params, many, context):
     result = execute(sql, params, many, context)
     write = _WRITE.match(sql) if isinstance(sql, str) else None
-    if write is not None:
+    if write is not None and not _SIGN_IN_STAMP.match(sql):
         table_written(context["connection"], write.group(1))
     return result
 

@@ -148,6 +148,30 @@ def test_a_profile_edit_is_seen_by_the_next_read(reader):
     assert _get(reader, "/api/v1/music-profiles/me/")[0].json()["bio"] == "New bio"
 
 
+def test_another_users_sign_in_leaves_cached_profiles_alone(reader, client):
+    JukeUser.objects.create_user(username="signer", email="signer@example.com", password="x-Juke-2026!")
+    _get(reader, "/api/v1/music-profiles/me/")
+    _get(reader, "/api/v1/music-profiles/me/")
+
+    signed_in = client.post(
+        "/api/v1/auth/api-auth-token/",
+        {"username": "signer", "password": "x-Juke-2026!"},
+        content_type="application/json",
+    )
+
+    assert signed_in.status_code == 200
+    assert JukeUser.objects.get(username="signer").last_login is not None
+    assert _get(reader, "/api/v1/music-profiles/me/")[1] == 1
+
+
+def test_a_username_change_is_seen_by_the_next_profile_read(reader):
+    _get(reader, "/api/v1/music-profiles/me/")
+
+    JukeUser.objects.filter(username="reader").update(username="renamed", last_login=timezone.now())
+
+    assert _get(reader, "/api/v1/music-profiles/me/")[0].json()["username"] == "renamed"
+
+
 def test_without_redis_every_read_is_computed(reader, settings):
     settings.CACHES = {"default": {"BACKEND": "core.cache.FailOpenRedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
     artist = ArtistFactory(name="No cache")
