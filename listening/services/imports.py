@@ -79,7 +79,7 @@ def _listenbrainz_lines(handle: TextIO) -> Iterator[tuple[int, ListenInput | str
                 continue
             try:
                 raw = json.loads(raw)
-            except ValueError as exc:
+            except (ValueError, RecursionError) as exc:  # RecursionError: nested deeper than the parser goes
                 yield number, f"{label} {number}: not JSON ({exc})"
                 continue
         try:
@@ -293,5 +293,5 @@ def listens_import(
         lines = _listenbrainz_lines(handle) if file_format == "listenbrainz" else _lastfm_lines(handle)
         try:
             return _listens_import(user=user, lines=lines, progress=progress)
-        except json.JSONDecodeError as exc:
+        except (json.JSONDecodeError, RecursionError) as exc:
             raise ListenInvalid(f"The file is not valid JSON: {exc}", code="import_not_json") from None

@@ -160,3 +160,18 @@ def test_a_lastfm_record_the_csv_reader_refuses_is_named_and_reading_goes_on(tmp
     assert "line 2: unreadable CSV (field larger than field limit" in err
     assert "2 stored" in out
     assert set(Listen.objects.filter(user=user).values_list("track_name", flat=True)) == {"One", "Two"}
+
+
+def test_json_nested_deeper_than_the_parser_goes_is_a_clear_error(tmp_path):
+    user = UserFactory()
+    lines = tmp_path / "deep.jsonl"
+    lines.write_text('{"a": ' * 100_000 + "1" + "}" * 100_000 + "\n" + json.dumps(lb(1700000000, "A", "Fine")) + "\n")
+    array = tmp_path / "deep.json"
+    array.write_text("[" + "[" * 100_000 + "]" * 100_000 + "]")
+
+    out, err = run(lines, "--user", user.username)
+    with pytest.raises(CommandError, match="The file is not valid JSON"):
+        run(array, "--user", user.username)
+
+    assert "line 1: not JSON" in err
+    assert "1 stored" in out
